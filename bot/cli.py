@@ -1,0 +1,162 @@
+"""The ``ganwen`` command: ask, repl, eval, index and bot, thin over :class:`retrieval.Engine`.
+
+Every error the user can cause (empty question, missing corpus, unreadable file) prints one line
+``ganwen: error: …`` and exits 2; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_BELOW_THRESHOLD = 1
+
+
+def _engine(args: argparse.Namespace):
+    from retrieval.engine import Engine
+
+    return Engine.open(args.corpus)
+
+
+def _json(response) -> str:
+    return json.dumps(response.to_json_dict(), ensure_ascii=False)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .terminal import render
+
+    if args.jsonl:
+        engine = _engine(args)
+        status = 0
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                print(_json(engine.ask(line)), flush=True)
+            except ValueError as exc:  # a bad question spoils only its own line
+                print(json.dumps({"question": line.rstrip("\n"), "error": str(exc)},
+                                 ensure_ascii=False), flush=True)
+                status = EXIT_USAGE
+        return status
+    if not args.question:
+        raise UsageError("ask needs a question (or --jsonl to read questions from stdin)")
+    question = " ".join(args.question)
+    from retrieval.question import validate
+
+    validate(question)  # fail fast, before loading the index
+    response = _engine(args).ask(question)
+    if args.json:
+        print(_json(response))
+    else:
+        print(render(response, color=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_repl(args: argparse.Namespace) -> int:
+    from .repl import run
+
+    return run(_engine(args))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from retrieval.evaluate import evaluate, read_items
+
+    items = read_items(args.file)
+    engine = _engine(args)
+    report = evaluate(items, engine.ask, engine.res.simplified)
+    for failure in report.failures:
+        print(f"  miss {failure}")
+    print(f"questions {report.total}: answerable {report.answerable}, "
+          f"unanswerable {report.unanswerable}")
+    print(f"hit@1 {report.hit1:.3f}  hit@3 {report.hit3:.3f}  figure@1 {report.figure1:.3f}  "
+          f"abstained {report.abstained}/{report.unanswerable}")
+    below = [
+        name for name, value, floor in (
+            ("hit@1", report.hit1, args.min_hit1), ("hit@3", report.hit3, args.min_hit3),
+            ("figure@1", report.figure1, args.min_figure1),
+        ) if floor is not None and value < floor
+    ]
+    if args.require_abstention and report.abstained < report.unanswerable:
+        below.append("abstention")
+    if below:
+        print(f"below threshold: {', '.join(below)}")
+        return EXIT_BELOW_THRESHOLD
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from retrieval.engine import Engine
+
+    engine = Engine.open(args.corpus, rebuild=args.rebuild)
+    s = engine.index.stats
+    print(f"{engine.corpus}: {s.files} files, {s.articles} articles, {s.passages} passages"
+          + (f", {s.replaced_bytes} invalid bytes replaced" if s.replaced_bytes else ""))
+    for skipped in s.skipped_files:
+        print(f"  skipped {skipped}")
+    return 0
+
+
+class UsageError(Exception):
+    pass
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganwen", description="赣问: answers from Jiangxi economy news")
+    p.add_argument("--corpus", type=Path, help="folder of articles (default: $GANWEN_CORPUS or the bundled seeds)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question", nargs="*")
+    out = ask.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the response as JSON")
+    out.add_argument("--jsonl", action="store_true", help="read questions from stdin, one JSON line each")
+    ask.set_defaults(run=cmd_ask)
+
+    sub.add_parser("repl", help="ask questions interactively").set_defaults(run=cmd_repl)
+
+    ev = sub.add_parser("eval", help="measure hit@1, hit@3, figure@1 on a JSONL file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--min-hit1", type=float)
+    ev.add_argument("--min-hit3", type=float)
+    ev.add_argument("--min-figure1", type=float)
+    ev.add_argument("--require-abstention", action="store_true",
+                    help="fail unless every unanswerable question is abstained")
+    ev.set_defaults(run=cmd_eval)
+
+    idx = sub.add_parser("index", help="build (or check) the index of the corpus")
+    idx.add_argument("--rebuild", action="store_true")
+    idx.set_defaults(run=cmd_index)
+    for name in ("ask", "repl", "eval", "index"):
+        sub.choices[name].add_argument("--corpus", type=Path, default=argparse.SUPPRESS,
+                                       help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from retrieval.corpus import CorpusError
+    from retrieval.evaluate import EvalFileError
+    from retrieval.question import QuestionError
+
+    # A line in another encoding (GBK from an old export) must spoil only itself: read and write
+    # replacing what cannot be decoded instead of raising mid-stream.
+    for stream in (sys.stdin, sys.stdout):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (CorpusError, QuestionError, EvalFileError, UsageError) as exc:
+        print(f"ganwen: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

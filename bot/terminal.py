@@ -1,0 +1,50 @@
+"""Rendering of a :class:`Response` for a terminal: the figure, the passage with the figure
+marked, its source, then the next passages. Bold and colour only when writing to a terminal."""
+
+from __future__ import annotations
+
+from retrieval.models import RankedPassage, Response
+
+from .text import answer_value, no_answer_text, source_line
+
+BOLD, DIM, MARK, RESET = "\033[1m", "\033[2m", "\033[1;33m", "\033[0m"
+
+
+def _style(on: bool):
+    def style(text: str, code: str) -> str:
+        return f"{code}{text}{RESET}" if on else text
+    return style
+
+
+def render(response: Response, *, color: bool = False, more: int = 2) -> str:
+    style = _style(color)
+    lines: list[str] = []
+    passages = list(response.passages)
+    answer = response.answer
+    if answer is not None:
+        value = answer_value(answer)
+        lines.append(style(answer.text, BOLD) + (f"  ({value})" if value else ""))
+        best = next(rp for rp in passages if rp.passage.id == answer.passage_id)
+        passages.remove(best)
+        text = best.passage.text
+        marked = text[: answer.start] + style(f"【{answer.text}】", MARK) + text[answer.end:]
+        lines += [_indent(marked), "  — " + style(source_line(best.article), DIM)]
+    else:
+        lines.append(style(no_answer_text(response), BOLD) + (
+            f" ({response.reason})" if response.reason else ""))
+    rest = passages[:more] if answer is not None else passages[: more + 1]
+    if rest:
+        lines.append("")
+        lines.append("相关段落:" if response.script == "simplified" else "相關段落:")
+        for n, rp in enumerate(rest, 1):
+            lines += _passage(n, rp, style)
+    return "\n".join(lines)
+
+
+def _passage(n: int, rp: RankedPassage, style) -> list[str]:
+    return [f"{n}. {_indent(rp.passage.text)[2:]}",
+            "  — " + style(f"{source_line(rp.article)} (score {rp.score:.2f})", DIM)]
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.split("\n"))

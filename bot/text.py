@@ -1,0 +1,43 @@
+"""Plain-text pieces every front end shows the same way: normalized values, sources, snippets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from retrieval.models import Answer, Article, Response
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+SCIENTIFIC_FROM = Decimal(100_000)
+
+
+def format_value(value: Decimal, unit: str | None) -> str:
+    """5.0969×10¹⁰ 元 for large values, 99.4 % for small ones."""
+    if abs(value) >= SCIENTIFIC_FROM:
+        sign, digits, exp = value.normalize().as_tuple()
+        power = len(digits) + exp - 1
+        mantissa = (value / Decimal(10) ** power).normalize()
+        text = f"{mantissa:f}×10{str(power).translate(SUPERSCRIPT)}"
+    else:
+        text = f"{value.normalize():f}"
+    return f"{text} {unit}" if unit else text
+
+
+def answer_value(answer: Answer) -> str | None:
+    """The normalized value of an answer, with its range and qualifier, or None for ranks."""
+    if answer.value is None or answer.kind == "rank":
+        return None
+    text = format_value(answer.value, answer.base_unit)
+    if answer.high is not None:
+        text = f"{format_value(answer.value, None)}–{format_value(answer.high, answer.base_unit)}"
+    return f"≈ {text}" if answer.qualifier else text
+
+
+def source_line(article: Article) -> str:
+    parts = [article.title]
+    parts += [p for p in (article.date, article.source) if p]
+    parts.append(article.path)
+    return " · ".join(parts)
+
+
+def no_answer_text(response: Response) -> str:
+    return "没有找到答案" if response.script == "simplified" else "沒有找到答案"

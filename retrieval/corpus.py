@@ -1,0 +1,104 @@
+"""Corpus loading: a folder of .txt / .md / .html / .htm files → :class:`SourceFile` s.
+
+Owns where the bundled corpus lives, how bytes become text (UTF-8, invalid bytes replaced and
+counted, never a crash) and how HTML becomes text (BeautifulSoup, block elements on their own
+lines, scripts and page chrome elements dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .models import SourceFile
+
+SUFFIXES = (".txt", ".md", ".html", ".htm")
+# Elements that never carry article text in a news page.
+HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe")
+HTML_BLOCKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+               "article", "title", "td")
+
+
+class CorpusError(Exception):
+    """The corpus cannot be used; the message is shown to the user as is."""
+
+
+def bundled_corpus() -> Path:
+    """The seed corpus: inside the installed wheel, or beside the package in a checkout."""
+    packaged = Path(str(resources.files("retrieval"))) / "_seeds"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "seeds"
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The files ganwen reads in ``folder``, recursively, in a stable order."""
+    if not folder.exists():
+        raise CorpusError(f"corpus folder not found: {folder}")
+    if not folder.is_dir():
+        raise CorpusError(f"corpus is not a folder: {folder}")
+    files = sorted(
+        p for p in folder.rglob("*")
+        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.name.startswith(".")
+    )
+    return files
+
+
+def fingerprint(files: Iterable[Path], root: Path) -> str:
+    """A digest of names, sizes and modification times: cheap enough to check on every start."""
+    h = hashlib.sha256()
+    for p in files:
+        st = p.stat()
+        h.update(f"{p.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def decode(data: bytes) -> tuple[str, int]:
+    """UTF-8 (with or without BOM), invalid sequences replaced; returns the count replaced."""
+    text = data.decode("utf-8-sig", errors="replace")
+    # Count only what decoding replaced, not U+FFFD characters the file already held.
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode())
+    return text, max(replaced, 0)
+
+
+def html_to_text(html: str) -> str:
+    from bs4 import BeautifulSoup  # only corpora with HTML pay for the import
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(HTML_DROP):
+        tag.decompose()
+    for tag in soup.find_all(HTML_BLOCKS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    return soup.get_text()
+
+
+@dataclass
+class LoadResult:
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "path: reason"
+
+    @property
+    def replaced_bytes(self) -> int:
+        return sum(f.replaced_bytes for f in self.files)
+
+
+def read_file(path: Path, root: Path) -> SourceFile:
+    text, replaced = decode(path.read_bytes())
+    if path.suffix.lower() in (".html", ".htm"):
+        text = html_to_text(text)
+    return SourceFile(path=str(path.relative_to(root)), text=text, replaced_bytes=replaced)
+
+
+def load_corpus(folder: Path, files: list[Path] | None = None) -> LoadResult:
+    """Read every corpus file; an unreadable file is skipped and reported, never fatal."""
+    result = LoadResult()
+    for path in files if files is not None else corpus_files(folder):
+        try:
+            result.files.append(read_file(path, folder))
+        except OSError as exc:
+            result.skipped.append(f"{path.relative_to(folder)}: {exc.strerror or exc}")
+    return result

@@ -1,0 +1,121 @@
+"""The engine: a question in, a :class:`Response` out, over one corpus's index.
+
+This is ganwen's Python API; the CLI, the REPL and the Telegram bot are thin front ends over
+:meth:`Engine.ask`. Questions are searched in simplified script and answered in the script they
+were asked in.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from . import answer as answer_mod
+from .corpus import bundled_corpus
+from .index import Index, Notice, open_index
+from .models import Answer, RankedPassage, Response
+from .question import analyse, searchable, validate
+from .resources import Resources, load_resources
+from .tokenize import tokens
+
+TOP_K = 5  # passages returned with an answer: the best and the next ones
+SEARCH_K = 20  # passages scored before place filtering
+
+
+def default_corpus() -> Path:
+    env = os.environ.get("GANWEN_CORPUS")
+    return Path(env).expanduser() if env else bundled_corpus()
+
+
+def _stderr(message: str) -> None:
+    print(f"ganwen: {message}", file=sys.stderr)
+
+
+class Engine:
+    def __init__(self, index: Index, res: Resources, corpus: Path):
+        self.index = index
+        self.res = res
+        self.corpus = corpus
+        self._max_idf = max(index.bm25.model.idf.values(), default=1.0)
+
+    @classmethod
+    def open(
+        cls, corpus: Path | None = None, *, notice: Notice = _stderr, rebuild: bool = False
+    ) -> Engine:
+        folder = corpus or default_corpus()
+        res = load_resources()
+        return cls(open_index(folder, res, notice, rebuild=rebuild), res, folder)
+
+    def reload(self, notice: Notice = _stderr) -> Engine:
+        return Engine(open_index(self.corpus, self.res, notice), self.res, self.corpus)
+
+    def search(self, question: str, k: int = SEARCH_K) -> list[RankedPassage]:
+        """Passages for a simplified question, best first, by BM25."""
+        idx = self.index
+        return [
+            RankedPassage(passage=idx.passages[i], article=idx.article_of(idx.passages[i]), score=s)
+            for i, s in idx.bm25.top(tokens(question, self.res), k)
+        ]
+
+    def ask(self, question: str, k: int = TOP_K) -> Response:
+        question = validate(question)
+        words = searchable(question)
+        simplified = self.res.simplified(words)
+        script = "traditional" if simplified != words else "simplified"
+        q = analyse(simplified, self.res)
+        ranked = [
+            rp for rp in self.search(simplified)
+            if answer_mod.names_places(q.places, rp.article, rp.passage.text)
+        ]
+        idf = self.index.bm25.idf
+        reason = None
+        if not ranked:
+            reason = "no passage in the corpus matches this question"
+        else:
+            best_tokens = set(self.index.doc_tokens[self._position(ranked[0])])
+            if answer_mod.coverage(q.tokens, best_tokens, idf, self._max_idf) < answer_mod.MIN_COVERAGE:
+                ranked, reason = [], "the corpus has nothing close enough to this question"
+        answer = answer_mod.choose(q, ranked, idf) if ranked else None
+        if ranked and answer is None:
+            reason = "the best passages hold no figure of the kind asked for"
+        if answer is not None:
+            # The passage the figure stands in leads; the others follow in BM25 order.
+            ranked.sort(key=lambda rp: rp.passage.id != answer.passage_id)
+        response = Response(
+            question=question, script=script, answer=answer, passages=tuple(ranked[:k]),
+            reason=reason,
+        )
+        return to_script(response, self.res) if script == "traditional" else response
+
+    def _position(self, rp: RankedPassage) -> int:
+        return self.index.passage_position[rp.passage.id]
+
+
+def to_script(response: Response, res: Resources) -> Response:
+    """The response in traditional script; the answer's offsets follow the converted text."""
+    conv = res.traditional
+    passages = []
+    answer: Answer | None = response.answer
+    for rp in response.passages:
+        text = rp.passage.text
+        if answer is not None and answer.passage_id == rp.passage.id:
+            head, mid, tail = (conv(text[: answer.start]), conv(text[answer.start:answer.end]),
+                               conv(text[answer.end:]))
+            answer = answer.model_copy(update={
+                "text": mid, "start": len(head), "end": len(head) + len(mid),
+                "unit": conv(answer.unit) if answer.unit else None,
+                "qualifier": conv(answer.qualifier) if answer.qualifier else None,
+            })
+            new_text = head + mid + tail
+        else:
+            new_text = conv(text)
+        figures = tuple(f.model_copy(update={"text": conv(f.text)}) for f in rp.passage.figures)
+        passages.append(rp.model_copy(update={
+            "passage": rp.passage.model_copy(update={"text": new_text, "figures": figures}),
+            "article": rp.article.model_copy(update={
+                "title": conv(rp.article.title),
+                "source": conv(rp.article.source) if rp.article.source else None,
+            }),
+        }))
+    return response.model_copy(update={"passages": tuple(passages), "answer": answer})

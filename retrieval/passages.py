@@ -1,0 +1,127 @@
+"""Passages: an article's paragraphs cut into chat-sized pieces, and repeated text kept once.
+
+A passage is one paragraph, or a run of whole sentences of a long one, of about
+``MIN_CHARS``–``MAX_CHARS`` characters: headings and one-line paragraphs join the text that
+follows them, long paragraphs (a shared document's pages run to 1,000 characters) are cut at
+sentence ends, then at commas when one sentence alone is too long.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .models import Article
+
+MIN_CHARS = 60
+MAX_CHARS = 250
+SENTENCE = re.compile(r".*?(?:[。!?!?;;…]+[”’」』)]*|$)", re.S)
+CLAUSE = re.compile(r".*?(?:[,,、::]|$)", re.S)
+PARAGRAPH_JOIN = "\n"
+
+
+def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
+    return [p for p in pattern.findall(text) if p]
+
+
+def _pack(units: Iterable[str], limit: int) -> list[str]:
+    """Greedy packing of units into chunks of at most ``limit`` characters."""
+    chunks: list[str] = []
+    for unit in units:
+        if chunks and len(chunks[-1]) + len(unit) <= limit:
+            chunks[-1] += unit
+        else:
+            chunks.append(unit)
+    return chunks
+
+
+def split_paragraph(text: str) -> list[str]:
+    """A paragraph as chunks of at most MAX_CHARS, cut at sentence ends, then clause ends."""
+    if len(text) <= MAX_CHARS:
+        return [text]
+    units: list[str] = []
+    for sentence in _pieces(text, SENTENCE):
+        if len(sentence) <= MAX_CHARS:
+            units.append(sentence)
+            continue
+        for clause in _pieces(sentence, CLAUSE):
+            units.extend(clause[i:i + MAX_CHARS] for i in range(0, len(clause), MAX_CHARS))
+    chunks = _pack(units, MAX_CHARS)
+    # A short tail reads better with the chunk before it, even a little over the limit.
+    if len(chunks) > 1 and len(chunks[-1]) < MIN_CHARS:
+        tail = chunks.pop()
+        chunks[-1] += tail
+    return [c.strip() for c in chunks if c.strip()]
+
+
+def passage_texts(paragraphs: Iterable[str]) -> list[str]:
+    """Chunks of all paragraphs, short ones joined to the next so each stands on its own."""
+    out: list[str] = []
+    pending = ""
+    for para in paragraphs:
+        for chunk in split_paragraph(para):
+            if pending:
+                joined = pending + PARAGRAPH_JOIN + chunk
+                if len(joined) <= MAX_CHARS + MIN_CHARS:
+                    chunk, pending = joined, ""
+                else:
+                    out.append(pending)
+                    pending = ""
+            if len(chunk) < MIN_CHARS:
+                pending = chunk
+            else:
+                out.append(chunk)
+    if pending:
+        if out and len(out[-1]) + len(pending) <= MAX_CHARS + MIN_CHARS:
+            out[-1] += PARAGRAPH_JOIN + pending
+        else:
+            out.append(pending)
+    return out
+
+
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def dedup_key(text: str) -> str:
+    """Text compared for repetition: punctuation and spacing do not count."""
+    return _NOT_TEXT.sub("", text)
+
+
+def article_rank(article: Article) -> tuple:
+    """Which copy of a repeated article to keep: the one with most metadata, then the one that
+    opens its file (not a copy a scrape appended to another page), then the longest."""
+    return (
+        article.date is None,
+        article.source is None,
+        not article.id.endswith("#1"),
+        -sum(len(p) for p in article.paragraphs),
+        article.path,
+        article.id,
+    )
+
+
+def unique_passages(articles: list[Article]) -> list[tuple[Article, list[str]]]:
+    """Each article with its passage texts, text seen in a better copy dropped.
+
+    A passage repeats another when its text is the same, or when it is a piece of an article
+    that already shares a passage with this one (a file that ends with the start of another).
+    """
+    seen: dict[str, str] = {}  # dedup key → article id
+    texts_of: dict[str, str] = {}  # article id → all its keys joined, for containment
+    result = []
+    for article in sorted(articles, key=article_rank):
+        texts = passage_texts(article.paragraphs)
+        keys = [dedup_key(t) for t in texts]
+        twins = {seen[k] for k in keys if k in seen}
+        kept = []
+        for text, key in zip(texts, keys):
+            if not key or key in seen:
+                continue
+            if any(key in texts_of[t] for t in twins):
+                continue
+            kept.append(text)
+            seen[key] = article.id
+        texts_of[article.id] = "".join(keys)
+        if kept:
+            result.append((article, kept))
+    return sorted(result, key=lambda pair: (pair[0].path, pair[0].id))

@@ -1,0 +1,46 @@
+"""Tokenization for the index and for questions: jieba search mode over simplified text, stop
+words and punctuation dropped, numbers kept as tokens, places named by a text picked out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .resources import Resources
+
+# Tokens that carry no meaning: punctuation, whitespace, lone symbols.
+NOISE = re.compile(r"^[\W_]+$")
+PLACE_TAG = "ns"
+
+
+def tokens(text: str, res: Resources) -> list[str]:
+    out = []
+    for word in res.tokenizer.cut_for_search(text):
+        word = word.strip().lower()
+        if word and word not in res.stopwords and not NOISE.match(word):
+            out.append(word)
+    return out
+
+
+def places(text: str, res: Resources) -> list[str]:
+    """Place names a question names, from the place lexicon (no POS tagging at query time)."""
+    return list(dict.fromkeys(w for w in res.tokenizer.lcut(text) if w in res.places))
+
+
+def tagged_places(text: str, res: Resources) -> list[str]:
+    """Place names in an article's text: the lexicon's, and names jieba's tagger recognizes as
+    places though no dictionary lists them (a user's corpus about other counties)."""
+    found = (p.word.strip() for p in res.pos.cut(text)
+             if p.flag == PLACE_TAG and (p.word in res.places or p.word not in res.tokenizer.FREQ))
+    return list(dict.fromkeys(w for w in found if len(w) >= 2))
+
+
+def article_places(title: str, paragraphs: tuple[str, ...], res: Resources) -> tuple[str, ...]:
+    """The places an article is about: those in its title, else the one its body names most."""
+    named = tagged_places(title, res)
+    if named:
+        return tuple(named)
+    counts = Counter(p for para in paragraphs[:20] for p in tagged_places(para, res))
+    top = [p for p, n in counts.most_common(2) if n >= 2]
+    return tuple(top[:1])

@@ -1,0 +1,131 @@
+"""The engine end to end: answers and their passages, scripts, abstention, look-alike articles
+and bad questions."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from retrieval.engine import Engine
+from retrieval.evaluate import evaluate, read_items
+from retrieval.question import QuestionError, answer_type
+from tests.helpers import DATA, SEEDS
+
+
+def test_dev_set_meets_the_bar(engine):
+    report = evaluate(read_items(DATA / "dev.jsonl"), engine.ask, engine.res.simplified)
+    assert report.hit1 >= 0.95, report.failures
+    assert report.hit3 == 1.0, report.failures
+    assert report.figure1 >= 0.90, report.failures
+    assert report.abstained == report.unanswerable == 2, report.failures
+
+
+def test_answer_quotes_its_passage(engine):
+    r = engine.ask("南康2020年投资完成多少")
+    a = r.answer
+    assert a.text == "509.69亿元" and a.kind == "money"
+    assert a.value == Decimal("50969000000") and a.base_unit == "元"
+    best = r.passages[0].passage
+    assert a.passage_id == best.id and best.text[a.start:a.end] == a.text
+    assert len(r.passages) >= 3  # the next passages come too
+    assert r.passages[0].article.title.startswith("六大攻坚战")
+
+
+@pytest.mark.parametrize("question, kinds, measure", [
+    ("南康2020年投资完成多少", {"money"}, None),
+    ("南昌经开区有多少家工业企业", {"count"}, "家"),
+    ("格力电器项目从洽谈到开工用了多长时间", {"duration"}, None),
+    ("于都规上工业营业收入增长了多少", {"percent", "points"}, None),
+    ("萍乡在2021年全国文明城市年度测评中排第几", {"rank"}, None),
+    ("建成了多少平方米工业标准厂房", {"area"}, "平方米"),
+    ("萍乡经开区拓展了多少新的工业用地", {"area"}, None),
+    ("萍乡工业发展资金池规模有多大", {"money"}, None),
+])
+def test_answer_types(question, kinds, measure):
+    assert answer_type(question) == (frozenset(kinds), measure)
+
+
+def test_figures_the_question_quotes_are_not_answers(engine):
+    a = engine.ask("于都20亿元以上项目有几个").answer
+    assert a.text == "6个"
+
+
+def test_rank_answers(engine):
+    a = engine.ask("萍乡在2021年全国文明城市年度测评中排第几").answer
+    assert a.kind == "rank" and "第四" in a.text and a.value == 4
+
+
+def test_traditional_question_gets_traditional_answer(engine):
+    simp = engine.ask("赣州经开区医疗床位总数是多少")
+    trad = engine.ask("贛州經開區醫療床位總數是多少")
+    assert trad.script == "traditional" and simp.script == "simplified"
+    assert [p.passage.id for p in trad.passages] == [p.passage.id for p in simp.passages]
+    assert trad.answer.text == "3910張" and simp.answer.text == "3910张"
+    passage = trad.passages[0].passage.text
+    assert passage[trad.answer.start:trad.answer.end] == trad.answer.text
+    assert "醫療" in passage and "医疗" not in passage
+
+
+def test_simplified_question_on_traditional_source(engine):
+    r = engine.ask("南康2020年投资完成多少")
+    assert "投资" in r.passages[0].passage.text  # the traditional seed is shown simplified
+
+
+@pytest.mark.parametrize("question", ["深圳2022年GDP是多少", "今天星期几", "hello", "你好",
+                                      "北京有多少人口", "上海浦东新区2023年财政收入是多少"])
+def test_unanswerable_questions_get_no_answer(engine, question):
+    r = engine.ask(question)
+    assert r.answer is None and r.reason
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "empty"), ("   \n\t ", "empty"), ("南" * 10_000, "too long"),
+])
+def test_bad_questions_are_refused(engine, question, message):
+    with pytest.raises(QuestionError, match=message):
+        engine.ask(question)
+
+
+def test_markup_in_a_question_is_not_searched(engine):
+    r = engine.ask("<b>南康</b>2020年投资完成多少 &")
+    assert r.question == "<b>南康</b>2020年投资完成多少 &"
+    assert r.answer is not None and r.answer.text == "509.69亿元"
+
+
+def test_an_injection_probe_is_answered_safely(engine):
+    q = "<script>alert(1)</script>南康2020年投资完成多少"
+    assert engine.ask(q).question == q
+
+
+def test_json_shape(engine):
+    d = engine.ask("赣州经开区税务网办率达到多少").to_json_dict()
+    assert set(d) >= {"question", "answer", "passages"}
+    assert d["answer"]["text"] == "97.15%" and d["answer"]["passage_id"] == d["passages"][0]["id"]
+    for p in d["passages"]:
+        assert set(p) >= {"id", "doc", "title", "text", "score"}
+    scores = [p["score"] for p in d["passages"][1:]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def _lookalike(text: str, place: str, new_place: str) -> str:
+    """The same article about another place, every figure's number changed."""
+    def bump(m: re.Match[str]) -> str:
+        return str(int(m.group(0)) + 7) if len(m.group(0)) < 4 or not m.group(0).startswith("20") else m.group(0)
+    return re.sub(r"\d+", bump, text.replace(place, new_place))
+
+
+def test_lookalike_articles_are_told_apart_by_place(tmp_path):
+    for src in SEEDS.glob("*.txt"):
+        (tmp_path / src.name).write_bytes(src.read_bytes())
+    px = next(SEEDS.glob("004_*.txt")).read_text(encoding="utf-8")
+    gz = next(SEEDS.glob("003_*.txt")).read_text(encoding="utf-8")
+    (tmp_path / "900_xinyu.txt").write_text(_lookalike(px, "萍乡", "新余"), encoding="utf-8")
+    (tmp_path / "901_jian.txt").write_text(_lookalike(gz, "贛州", "吉安"), encoding="utf-8")
+    engine = Engine.open(tmp_path, notice=lambda _: None)
+    assert engine.ask("萍乡企业上云多少家").answer.text == "5712家"
+    assert engine.ask("新余企业上云多少家").answer.text == "5719家"
+    assert engine.ask("新余有多少项高频事项上线掌上办").answer.text == "840项"
+    assert engine.ask("赣州经开区医疗床位总数是多少").answer.text == "3910张"
+    assert engine.ask("吉安经开区医疗床位总数是多少").answer.text == "3917张"

@@ -1,0 +1,259 @@
+"""extract_figures on real sentences of the corpus: what each figure reads as, what is not one."""
+
+from __future__ import annotations
+
+import glob
+import os
+from decimal import Decimal
+
+import pytest
+
+from retrieval.figures import extract_figures
+
+DAY = 86400
+MONTH, YEAR = 30 * DAY, 365 * DAY
+
+# Every figure each sentence holds, in order: anything else found is a false positive.
+SENTENCES = {
+    "完成年度投资509.69亿元,占年度投资计划的164.32%; 31个省大中型项目年度投资完成率154.1%,"
+    "排名全市第三,入库率100%,位列第 一": ["509.69亿元", "164.32%", "31个", "154.1%", "100%"],
+    "10个主要经济指标均保持正增长,继续位列全市“第一方阵”;115个六大攻坚战项目全部开工":
+        ["10个", "115个"],
+    "今年前三季度,全区纳入省大中型项目26个,完成投资额约121亿元,占年度计划投资额的102.6%。":
+        ["26个", "121亿元", "102.6%"],
+    "实现专业观展人数超15万人,线上线下交易额突破100亿元": ["15万人", "100亿元"],
+    "产值突破2000亿元": ["2000亿元"],
+    "今年的产值可能须要达到650-700亿元,压力特别大": ["650-700亿元"],
+    "今年的产值可能须要达到650～700亿元,压力特别大": ["650～700亿元"],
+    "今年的产值可能须要达到650至700亿元,压力特别大": ["650至700亿元"],
+    "成立全省首家QFLP基金并实现7150万美元现汇进资,全区外资企业由2020年的57家增长至100家":
+        ["7150万美元", "由2020年的57家增长至100家"],
+    "新改建学校44所,新增学位4.93万个": ["44所", "4.93万个"],
+    "新增医疗床位1290张、总数达3910张": ["1290张", "3910张"],
+    "新增养老床位近1000张": ["1000张"],
+    "建成区面积从0.53平方公里发展到67.46平方公里,翻了120多倍":
+        ["从0.53平方公里发展到67.46平方公里", "120多倍"],
+    "PM2.5平均浓度25微克/立方米,空气质量优良天数比例为99.4%": ["25微克/立方米", "99.4%"],
+    "2020年至2023年,全区GDP年均增长6.2%,超出全国平均水平1.5个百分点": ["6.2%", "1.5个百分点"],
+    "一般公共预算收入增长8%,高于全省平均2.3个百分点": ["8%", "2.3个百分点"],
+    "成功引进了总投资300亿元的吉利(赣州)42GWh动力电池项目": ["300亿元", "42GWh"],
+    "爱康5GW高效异质结太阳能电池项目": ["5GW"],
+    "年产10万吨锂电铜箔生产项目": ["10万吨"],
+    "经开区发展空间由50.18平方公里增加到119.57平方公里,拓展新的工业用地11.82平方公里":
+        ["由50.18平方公里增加到119.57平方公里", "11.82平方公里"],
+    "全市设立规模近3亿元的工业发展资金池,拟设立总规模100亿元、首批20亿元的产业引导基金":
+        ["3亿元", "100亿元", "20亿元"],
+    "3000余家工业企业在这里持续耕耘": ["3000余家"],
+    "150余名项目建设工人": ["150余名"],
+    "仅用2个多月的时间": ["2个多月"],
+    "仅用了不到两个月": ["两个月"],
+    "时隔十多年再次挤入全省“第一方阵”": ["十多年"],
+    "要实现“一个新跨越、两个新突破”": ["两个"],
+    "连续四年进入前三名": ["四年"],
+    "20亿元以上项目6个": ["20亿元", "6个"],
+    "50亿元培育企业有23个": ["50亿元", "23个"],
+    "纺织服装首位产业实现出口总额200亿元以上": ["200亿元"],
+    "全市所有村集体经济收入均超过10万元": ["10万元"],
+    "惠及群众7万户": ["7万户"],
+    "企业和群众入厅今年减少3.01万人次,同比减少64.5%": ["3.01万人次", "64.5%"],
+    "市场主体达7.16万户": ["7.16万户"],
+    "推动组建资产规模千亿元的市投发集团": ["千亿元"],
+    "去年只开工建设20万平方米,原来的目标是50万,力争80万": ["20万平方米", "50万", "80万"],
+    "在2-3年内打造百亿级装配式建筑产业集群": ["2-3年"],
+    "从签约到摘地、开工,仅用了不到两个月,比预计开工时间提前一个半月": ["两个月", "一个半月"],
+    "早稻生产任务8万亩已完成,50亩以下不单独供地": ["8万亩", "50亩"],
+    # Spans that are not figures, alone or next to one.
+    "1月15日,赣州市开展为期五天": ["五天"],
+    "1-8月,该区规上工业增加值增长7.7%": ["7.7%"],
+    "今年1-7月,全区主要经济指标持续稳居全市“第一方阵”": [],
+    "今年1月份,年产10万吨锂电铜箔生产项目落户该区;3月18日,一期项目开工": ["10万吨"],
+    "于都县委书记 (2021年3月23日)": [],
+    "9月13日,赣州市政府新闻办召开发布会": [],
+    "时间:2024-09-14 15:46 来源:江西手机报": [],
+    "2022-07-20 11:04:16    来源:萍乡日报": [],
+    "新闻热线:0799-6321110  QQ爆料:1642308157  短信(微信)爆料:13767890011": [],
+    "站在“十四五”这个新起点上": [],
+    "回望“十三五”时期乃至苏区振兴发展历程": [],
+    "大力实施工业强基倍增行动和“1+2+N”产业高质量发展行动计划": [],
+    "充分发挥“3+3”招商机制作用": [],
+    "中材锂膜、天铭电子等一批“5020”项目顺利签约动工": [],
+    "一批5020项目顺利签约动工": [],
+    "以“5+2”改革试点为突破": [],
+    "确定了“2+4”产业发展模式": [],
+    "推广“1+5+X”社区零售新模式": [],
+    "加快天键电声二期、5G电声信息科技园": [],
+    "中材电瓷打造的“5G+MEC”项目成功入选": [],
+    "华创新材项目的1#、2#主体厂房(一期)已封顶": [],
+    "在2021年全国文明城市年度测评中,我市位列全国第四名": [],
+    "南昌欣旺达取得了全国第五的好成绩": [],
+    "增长7.7%,增幅居南昌市第二位": ["7.7%"],
+    "南康区第三次荣获全市第 一,也是全市唯一一个连续四年进入前三名的县": ["四年"],
+    "在中共赣州市南康区委二届十一次全体(扩大)会议上": [],
+    "区第二人民医院与赣州市第五人民医院合作办医": [],
+    "建设3D打印中心.": [],
+    "着力破解市本级没有信用评级AA+融资平台难题": [],
+    "全力推进双“一号工程”,打造了一批标杆企业,建设全国一流经开区,推动一大批重大项目落地": [],
+    "初步提出“十个一体化”的合作路径,区块链技术产业园被评为全省唯一的“名园”": ["十个"],
+    "签约项目74个,推进服务项目企业“365天不打烊”": ["74个", "365天"],
+}
+
+
+def _texts(sentence: str) -> list[str]:
+    return [f.text for f in extract_figures(sentence)]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES, ids=[f"s{i:02d}" for i in range(len(SENTENCES))])
+def test_finds_exactly_the_figures(sentence: str) -> None:
+    assert _texts(sentence) == SENTENCES[sentence]
+    for f in extract_figures(sentence):
+        assert sentence[f.start:f.end] == f.text
+
+
+def _d(x) -> Decimal | None:
+    return None if x is None else Decimal(str(x))
+
+
+# (sentence, figure text, expected fields). Values are in the base unit.
+CASES = [
+    ("完成年度投资509.69亿元,占年度", "509.69亿元",
+     dict(kind="money", number=50969000000, value=50969000000, unit="亿元", base_unit="元")),
+    ("占年度投资计划的164.32%; 31个", "164.32%",
+     dict(kind="percent", value="164.32", unit="%", base_unit="%")),
+    ("入库率100％,位列第 一", "100％", dict(kind="percent", value=100, base_unit="%")),
+    ("占年度投资计划的164.32%; 31个", "31个",
+     dict(kind="count", value=31, unit="个", base_unit="个", measure="个")),
+    ("完成投资额约121亿元,占", "121亿元",
+     dict(kind="money", value=12100000000, qualifier="约", approx="about")),
+    ("实现专业观展人数超15万人,线上", "15万人",
+     dict(kind="count", number=150000, value=150000, measure="人", qualifier="超", approx="over")),
+    ("线上线下交易额突破100亿元", "100亿元",
+     dict(value=10000000000, qualifier="突破", approx="over")),
+    ("产值突破2000亿元", "2000亿元", dict(value=200000000000, qualifier="突破", approx="over")),
+    ("今年的产值可能须要达到650-700亿元,压力特别大", "650-700亿元",
+     dict(kind="money", value=65000000000, high=70000000000, unit="亿元", qualifier=None)),
+    ("今年的产值可能须要达到650～700亿元", "650～700亿元",
+     dict(value=65000000000, high=70000000000)),
+    ("今年的产值可能须要达到650至700亿元", "650至700亿元",
+     dict(value=65000000000, high=70000000000)),
+    ("在2-3年内打造", "2-3年", dict(kind="duration", value=2 * YEAR, high=3 * YEAR, base_unit="s")),
+    ("并实现7150万美元现汇进资", "7150万美元",
+     dict(kind="money", number=71500000, value=71500000, unit="万美元", base_unit="美元")),
+    ("全区外资企业由2020年的57家增长至100家", "由2020年的57家增长至100家",
+     dict(kind="count", value=100, start_value=57, measure="家")),
+    ("新改建学校44所,新增", "44所", dict(kind="count", value=44, measure="所")),
+    ("新增学位4.93万个", "4.93万个",
+     dict(kind="count", number=49300, value=49300, unit="万个", measure="个")),
+    ("新增医疗床位1290张、总数达3910张", "3910张", dict(kind="count", value=3910, measure="张")),
+    ("新增养老床位近1000张", "1000张",
+     dict(kind="count", value=1000, qualifier="近", approx="under")),
+    ("建成区面积从0.53平方公里发展到67.46平方公里,翻了120多倍", "从0.53平方公里发展到67.46平方公里",
+     dict(kind="area", number="67.46", value=67460000, start_value=530000, unit="平方公里",
+          base_unit="m²")),
+    ("建成区面积从0.53平方公里发展到67.46平方公里,翻了120多倍", "120多倍",
+     dict(kind="multiple", value=120, base_unit="x", qualifier="多", approx="over")),
+    ("PM2.5平均浓度25微克/立方米,空气", "25微克/立方米",
+     dict(kind="concentration", value=25, unit="微克/立方米", base_unit="µg/m³")),
+    ("优良天数比例为99.4%", "99.4%", dict(kind="percent", value="99.4")),
+    ("超出全国平均水平1.5个百分点", "1.5个百分点",
+     dict(kind="points", value="1.5", unit="个百分点", base_unit="pp")),
+    ("高于全省平均2.3个百分点", "2.3个百分点", dict(kind="points", value="2.3", base_unit="pp")),
+    ("总投资300亿元的吉利(赣州)42GWh动力电池项目", "42GWh",
+     dict(kind="energy", value=42 * 10**9, unit="GWh", base_unit="Wh")),
+    ("爱康5GW高效异质结太阳能电池项目", "5GW", dict(kind="power", value=5 * 10**9, base_unit="W")),
+    ("年产10万吨锂电铜箔生产项目", "10万吨",
+     dict(kind="weight", number=100000, value=100000, unit="万吨", base_unit="t")),
+    ("经开区发展空间由50.18平方公里增加到119.57平方公里,拓展", "由50.18平方公里增加到119.57平方公里",
+     dict(kind="area", value=119570000, start_value=50180000, base_unit="m²")),
+    ("拓展新的工业用地11.82平方公里", "11.82平方公里", dict(kind="area", value=11820000)),
+    ("全市设立规模近3亿元的工业发展资金池", "3亿元",
+     dict(kind="money", value=300000000, qualifier="近", approx="under")),
+    ("3000余家工业企业在这里持续耕耘", "3000余家",
+     dict(kind="count", value=3000, measure="家", qualifier="余", approx="over")),
+    ("150余名项目建设工人", "150余名", dict(value=150, measure="名", qualifier="余", approx="over")),
+    ("仅用2个多月的时间", "2个多月",
+     dict(kind="duration", value=2 * MONTH, unit="个月", qualifier="多", approx="over")),
+    ("仅用了不到两个月", "两个月",
+     dict(kind="duration", number=2, value=2 * MONTH, qualifier="不到", approx="under")),
+    ("比预计开工时间提前一个半月", "一个半月", dict(kind="duration", number="1.5", value=45 * DAY)),
+    ("时隔十多年再次挤入全省“第一方阵”", "十多年",
+     dict(kind="duration", number=10, value=10 * YEAR, qualifier="多", approx="over")),
+    ("要实现“一个新跨越、两个新突破”", "两个", dict(kind="count", value=2, measure="个")),
+    ("连续四年进入前三名", "四年", dict(kind="duration", value=4 * YEAR, qualifier=None)),
+    ("1月15日,赣州市开展为期五天", "五天", dict(kind="duration", value=5 * DAY)),
+    ("20亿元以上项目6个", "20亿元",
+     dict(value=2000000000, qualifier="以上", approx="over")),
+    ("20亿元以上项目6个", "6个", dict(kind="count", value=6, qualifier=None)),
+    ("纺织服装首位产业实现出口总额200亿元以上", "200亿元",
+     dict(value=20000000000, qualifier="以上", approx="over")),
+    ("全市所有村集体经济收入均超过10万元", "10万元",
+     dict(value=100000, unit="万元", qualifier="超过", approx="over")),
+    ("惠及群众7万户", "7万户", dict(kind="count", value=70000, measure="户")),
+    ("企业和群众入厅今年减少3.01万人次,同比减少64.5%", "3.01万人次",
+     dict(kind="count", number=30100, value=30100, unit="万人次", measure="人次")),
+    ("市场主体达7.16万户", "7.16万户", dict(value=71600, measure="户")),
+    ("推动组建资产规模千亿元的市投发集团", "千亿元",
+     dict(kind="money", number=10**11, value=10**11, base_unit="元")),
+    ("去年只开工建设20万平方米,原来的目标是50万,力争80万", "20万平方米",
+     dict(kind="area", value=200000, unit="万平方米", base_unit="m²")),
+    ("去年只开工建设20万平方米,原来的目标是50万,力争80万", "50万",
+     dict(kind="number", number=500000, value=500000, unit="万")),
+    ("去年只开工建设20万平方米,原来的目标是50万,力争80万", "80万", dict(kind="number", value=800000)),
+    ("早稻生产任务8万亩已完成", "8万亩", dict(kind="area", number=80000, base_unit="m²")),
+    ("50亩以下不单独供地", "50亩", dict(kind="area", qualifier="以下", approx="under")),
+    ("道路长度达426公里", "426公里", dict(kind="length", value=426000, base_unit="m")),
+]
+
+
+@pytest.mark.parametrize(("sentence", "text", "fields"), CASES, ids=[c[1] for c in CASES])
+def test_figure_fields(sentence: str, text: str, fields: dict) -> None:
+    matches = [f for f in extract_figures(sentence) if f.text == text]
+    assert len(matches) == 1, _texts(sentence)
+    f = matches[0]
+    assert sentence[f.start:f.end] == f.text
+    for name, expected in fields.items():
+        got = getattr(f, name)
+        if name in ("number", "value", "high", "start_value"):
+            assert got == _d(expected), (name, got)
+        else:
+            assert got == expected, (name, got)
+
+
+def test_figure_omits_leading_qualifier_from_text_and_offsets() -> None:
+    sentence = "全市设立规模近3亿元的工业发展资金池"
+    (f,) = extract_figures(sentence)
+    assert (f.text, sentence[f.start - 1]) == ("3亿元", "近")
+
+
+def test_mu_converts_to_square_metres() -> None:
+    (f,) = extract_figures("早稻生产任务8万亩已完成")
+    assert abs(f.value - Decimal(80000) * 10000 / 15) < Decimal("0.001")
+
+
+def _seed_texts() -> list[tuple[str, str]]:
+    root = os.path.join(os.path.dirname(__file__), os.pardir, "seeds")
+    paths = sorted(glob.glob(os.path.join(root, "*.txt")))
+    try:
+        import opencc
+
+        convert = opencc.OpenCC("t2s").convert
+    except ImportError:  # the raw, traditional files still exercise offsets and overlaps
+        convert = str
+    out = []
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            out.append((os.path.basename(path), convert(fh.read())))
+    return out
+
+
+_NO_SEEDS = [pytest.param("", "", marks=pytest.mark.skip(reason="no seeds/*.txt"))]
+
+
+@pytest.mark.parametrize(("name", "text"), _seed_texts() or _NO_SEEDS)
+def test_seed_figures_are_exact_and_disjoint(name: str, text: str) -> None:
+    figures = extract_figures(text)
+    assert figures, name
+    for f in figures:
+        assert text[f.start:f.end] == f.text
+        assert f.start < f.end
+    for a, b in zip(figures, figures[1:]):
+        assert a.end <= b.start, (a.text, b.text)
