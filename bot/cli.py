@@ -100,6 +100,26 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bot(args: argparse.Namespace) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from . import logs, telegram_bot
+    from .settings import load_settings
+
+    settings = load_settings()
+    token = settings.require_token()
+    logs.setup(token)
+    engine = _engine(argparse.Namespace(corpus=args.corpus or settings.corpus))
+    try:
+        telegram_bot.run(settings, engine)
+    except InvalidToken:
+        raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
+    except NetworkError as exc:
+        where = settings.api_base_url or "the Telegram Bot API"
+        raise UsageError(f"cannot reach {where}: {exc}") from None
+    return 0
+
+
 class UsageError(Exception):
     pass
 
@@ -130,7 +150,9 @@ def parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", help="build (or check) the index of the corpus")
     idx.add_argument("--rebuild", action="store_true")
     idx.set_defaults(run=cmd_index)
-    for name in ("ask", "repl", "eval", "index"):
+    sub.add_parser("bot", help="run the Telegram bot (settings: .env.example)").set_defaults(
+        run=cmd_bot)
+    for name in ("ask", "repl", "eval", "index", "bot"):
         sub.choices[name].add_argument("--corpus", type=Path, default=argparse.SUPPRESS,
                                        help=argparse.SUPPRESS)
     return p
@@ -141,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from retrieval.evaluate import EvalFileError
     from retrieval.question import QuestionError
 
+    from .settings import SettingsError
+
     # A line in another encoding (GBK from an old export) must spoil only itself: read and write
     # replacing what cannot be decoded instead of raising mid-stream.
     for stream in (sys.stdin, sys.stdout):
@@ -149,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (CorpusError, QuestionError, EvalFileError, UsageError) as exc:
+    except (CorpusError, QuestionError, EvalFileError, SettingsError, UsageError) as exc:
         print(f"ganwen: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

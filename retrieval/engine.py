@@ -15,7 +15,7 @@ from . import answer as answer_mod
 from .corpus import bundled_corpus
 from .index import Index, Notice, open_index
 from .models import Answer, RankedPassage, Response
-from .question import analyse, searchable, validate
+from .question import Question, analyse, searchable, validate
 from .resources import Resources, load_resources
 from .tokenize import tokens
 
@@ -58,7 +58,8 @@ class Engine:
             for i, s in idx.bm25.top(tokens(question, self.res), k)
         ]
 
-    def ask(self, question: str, k: int = TOP_K) -> Response:
+    def _ranked(self, question: str) -> tuple[str, str, Question, list[RankedPassage], str | None]:
+        """Validate, analyse and search: the passages an answer may come from, or why none."""
         question = validate(question)
         words = searchable(question)
         simplified = self.res.simplified(words)
@@ -68,25 +69,43 @@ class Engine:
             rp for rp in self.search(simplified)
             if answer_mod.names_places(q.places, rp.article, rp.passage.text)
         ]
-        idf = self.index.bm25.idf
-        reason = None
         if not ranked:
-            reason = "no passage in the corpus matches this question"
-        else:
-            best_tokens = set(self.index.doc_tokens[self._position(ranked[0])])
-            if answer_mod.coverage(q.tokens, best_tokens, idf, self._max_idf) < answer_mod.MIN_COVERAGE:
-                ranked, reason = [], "the corpus has nothing close enough to this question"
-        answer = answer_mod.choose(q, ranked, idf) if ranked else None
+            return question, script, q, [], "no passage in the corpus matches this question"
+        best_tokens = set(self.index.doc_tokens[self._position(ranked[0])])
+        idf = self.index.bm25.idf
+        if answer_mod.coverage(q.tokens, best_tokens, idf, self._max_idf) < answer_mod.MIN_COVERAGE:
+            return question, script, q, [], "the corpus has nothing close enough to this question"
+        return question, script, q, ranked, None
+
+    def _respond(self, question: str, script: str, response: Response) -> Response:
+        return to_script(response, self.res) if script == "traditional" else response
+
+    def ask(self, question: str, k: int = TOP_K) -> Response:
+        question, script, q, ranked, reason = self._ranked(question)
+        answer = answer_mod.choose(q, ranked, self.index.bm25.idf) if ranked else None
         if ranked and answer is None:
             reason = "the best passages hold no figure of the kind asked for"
         if answer is not None:
             # The passage the figure stands in leads; the others follow in BM25 order.
             ranked.sort(key=lambda rp: rp.passage.id != answer.passage_id)
-        response = Response(
-            question=question, script=script, answer=answer, passages=tuple(ranked[:k]),
-            reason=reason,
-        )
-        return to_script(response, self.res) if script == "traditional" else response
+        response = Response(question=question, script=script, answer=answer,
+                            passages=tuple(ranked[:k]), reason=reason)
+        return self._respond(question, script, response)
+
+    def ask_each(self, question: str, n: int = TOP_K) -> list[Response]:
+        """One response per top passage, each with the best figure of that passage alone: a
+        list of alternatives, as Telegram's inline results show. Empty when ``ask`` would not
+        answer."""
+        question, script, q, ranked, _ = self._ranked(question)
+        idf = self.index.bm25.idf
+        if not ranked or answer_mod.choose(q, ranked, idf) is None:
+            return []
+        return [
+            self._respond(question, script, Response(
+                question=question, script=script, answer=answer_mod.choose(q, [rp], idf),
+                passages=(rp,)))
+            for rp in ranked[:n]
+        ]
 
     def _position(self, rp: RankedPassage) -> int:
         return self.index.passage_position[rp.passage.id]

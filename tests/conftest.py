@@ -14,6 +14,7 @@ from tests.helpers import SEEDS, seed_text
 _CACHE = tempfile.mkdtemp(prefix="ganwen-test-cache-")
 os.environ["GANWEN_CACHE_DIR"] = _CACHE
 os.environ.pop("GANWEN_CORPUS", None)
+os.environ["PTB_TIMEDELTA"] = "true"  # python-telegram-bot's future default; no warnings
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,0 +1,65 @@
+"""Settings of ``ganwen bot`` from the environment and ``.env`` (pydantic-settings); every one is
+documented in ``.env.example``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+IdSet = Annotated[frozenset[int], NoDecode]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is shown to the user as is."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+
+    token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
+    # A self-hosted Bot API server, in python-telegram-bot's base_url form: the token is
+    # appended, e.g. http://127.0.0.1:8081/bot
+    api_base_url: str | None = Field(None, validation_alias=_env("TELEGRAM_API_BASE_URL"))
+    corpus: Path | None = Field(None, validation_alias=_env("GANWEN_CORPUS"))
+    allowed_chat_ids: IdSet = Field(frozenset(), validation_alias=_env("GANWEN_ALLOWED_CHAT_IDS"))
+    allowed_user_ids: IdSet = Field(frozenset(), validation_alias=_env("GANWEN_ALLOWED_USER_IDS"))
+    admin_user_ids: IdSet = Field(frozenset(), validation_alias=_env("GANWEN_ADMIN_USER_IDS"))
+    rate_limit: int = Field(10, ge=1, validation_alias=_env("GANWEN_RATE_LIMIT"))
+    rate_period: float = Field(60.0, gt=0, validation_alias=_env("GANWEN_RATE_PERIOD"))
+    max_question_chars: int = Field(256, ge=1, validation_alias=_env("GANWEN_MAX_QUESTION_CHARS"))
+    webhook_url: str | None = Field(None, validation_alias=_env("GANWEN_WEBHOOK_URL"))
+    webhook_secret: SecretStr | None = Field(None, validation_alias=_env("GANWEN_WEBHOOK_SECRET"))
+    webhook_listen: str = Field("127.0.0.1", validation_alias=_env("GANWEN_WEBHOOK_LISTEN"))
+    webhook_port: int = Field(8443, validation_alias=_env("GANWEN_WEBHOOK_PORT"))
+
+    @field_validator("allowed_chat_ids", "allowed_user_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        if isinstance(value, str):  # "123, -100456" as written in .env
+            return frozenset(int(v) for v in value.replace(",", " ").split())
+        return value
+
+    def require_token(self) -> str:
+        if self.token is None or not self.token.get_secret_value().strip():
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set (in the environment or .env); get one from @BotFather")
+        return self.token.get_secret_value().strip()
+
+
+def load_settings(**overrides) -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"setting {where}: {first['msg']}") from None

@@ -1,0 +1,342 @@
+"""``ganwen bot``: the Telegram front end (python-telegram-bot v22) over the same engine as the
+CLI.
+
+Private chats: any text is a question. Groups (privacy mode on): ``/ask Q``, ``/ask@bot Q``,
+messages that mention the bot and replies to the bot's messages; other chatter is ignored.
+Inline mode lists answers from the top passages. Answers quote the question, stay in its forum
+topic, and page through further passages with a "更多" button that edits the message; paging
+reads the question back from the quoted message, so it keeps working across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot, BotCommand, Message, MessageEntity, Update
+from telegram.constants import ParseMode
+from telegram.error import NetworkError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from retrieval.engine import Engine
+from retrieval.question import QuestionError
+
+from . import telegram_render as render
+from .settings import Settings
+
+log = logging.getLogger("ganwen.bot")
+
+STATE = "ganwen"
+ANSWER_PASSAGES = 12  # passages fetched per question: four pages of "更多"
+INLINE_RESULTS = 5
+FLOOD_RETRIES = 3  # a 429 is waited out this many times before a send gives up
+EXAMPLES = ("南康2020年投资完成多少", "赣州经开区医疗床位总数是多少", "萍乡企业上云多少家")
+COMMANDS = (
+    ("ask", "提问,例如 /ask 南康2020年投资完成多少"),
+    ("help", "用法和示例问题"),
+    ("about", "语料库:文章数、段落数、索引时间"),
+    ("sources", "语料库中的文章"),
+    ("start", "开始"),
+)
+TEXTS = {
+    "start": "你好!我是赣问,回答江西区域经济新闻中的数字问题,答案均引自原文并注明出处。",
+    "help": ("直接发问即可;在群组中用 /ask 问题,或 @我,或回复我的消息。"
+             "也可以在任何聊天中输入 @{bot} 问题。示例:"),
+    "too_long": "问题太长了({n}个字),请控制在{max}个字以内。",
+    "rate": "提问太频繁了,请稍后再试。",
+    "empty": "请在命令后写上问题,例如: /ask {example}",
+    "apology": "抱歉,处理这条消息时出错了,请稍后再试。",
+    "gone": "原问题已找不到,请重新提问。",
+    "not_admin": "只有管理员可以重新加载语料库。",
+    "reloading": "正在重新加载语料库……",
+    "reloaded": "语料库已重新加载:{articles}篇文章,{passages}个段落。",
+    "about": "语料库:{files}个文件,{articles}篇文章,{passages}个段落。\n索引时间:{when}",
+    "sources_more": "……另有{n}篇",
+}
+MAX_SOURCES_LISTED = 60
+
+
+@dataclass
+class BotState:
+    engine: Engine
+    settings: Settings
+    limiters: dict[int, AsyncLimiter] = field(default_factory=dict)
+
+    async def allow(self, user_id: int) -> bool:
+        """Per-user rate limit: at most ``rate_limit`` questions per ``rate_period`` seconds.
+        A user over it is told so at once rather than kept waiting."""
+        s = self.settings
+        limiter = self.limiters.setdefault(user_id, AsyncLimiter(s.rate_limit, s.rate_period))
+        if not limiter.has_capacity():
+            return False
+        await limiter.acquire()  # returns at once: there is capacity
+        return True
+
+
+def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    return context.application.bot_data[STATE]
+
+
+# --- reading questions ---------------------------------------------------------------------
+
+def question_of(message: Message, bot_username: str) -> str:
+    """The question in a message: without its leading /command and without @bot mentions."""
+    text = message.text or ""
+    entities = message.parse_entities([MessageEntity.BOT_COMMAND, MessageEntity.MENTION])
+    for entity, value in sorted(entities.items(), key=lambda e: -e[0].offset):
+        is_command = entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
+        if is_command or value.lower() == f"@{bot_username}".lower():
+            start = _py_offset(text, entity.offset)
+            text = text[:start] + " " + text[start + len(value):]
+    return " ".join(text.split())
+
+
+def _py_offset(text: str, utf16_offset: int) -> int:
+    """Telegram counts UTF-16 code units; Python counts code points."""
+    units = 0
+    for i, ch in enumerate(text):
+        if units >= utf16_offset:
+            return i
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return len(text)
+
+
+def addresses_bot(message: Message, bot_id: int, bot_username: str) -> bool:
+    """In a group: a message that mentions the bot or replies to one of its messages."""
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.id == bot_id:
+        return True
+    for entity, value in message.parse_entities(
+            [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+        if value.lower() == f"@{bot_username}".lower():
+            return True
+        if entity.user is not None and entity.user.id == bot_id:
+            return True
+    return False
+
+
+# --- answering -----------------------------------------------------------------------------
+
+async def answer(message: Message, question: str, context: ContextTypes.DEFAULT_TYPE) -> None:
+    st = state(context)
+    if not question:
+        await message.reply_text(TEXTS["empty"].format(example=EXAMPLES[0]), do_quote=True)
+        return
+    if len(question) > st.settings.max_question_chars:
+        await message.reply_text(
+            TEXTS["too_long"].format(n=len(question), max=st.settings.max_question_chars),
+            do_quote=True)
+        return
+    user = message.from_user
+    if user is not None and not await st.allow(user.id):
+        await message.reply_text(TEXTS["rate"], do_quote=True)
+        return
+    try:
+        response = st.engine.ask(question, k=ANSWER_PASSAGES)
+    except QuestionError as exc:
+        await message.reply_text(str(exc), do_quote=True)
+        return
+    if response.answer is None:
+        await message.reply_html(render.no_answer_message(response, EXAMPLES[:2]), do_quote=True)
+        return
+    messages = render.answer_messages(response)
+    for n, text in enumerate(messages):
+        last = n == len(messages) - 1
+        await message.reply_html(text, do_quote=True,
+                                 reply_markup=render.keyboard(response, 0) if last else None)
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer(update.message, question_of(update.message, context.bot.username), context)
+
+
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if addresses_bot(update.message, context.bot.id, context.bot.username):
+        await answer(update.message, question_of(update.message, context.bot.username), context)
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer(update.message, question_of(update.message, context.bot.username), context)
+
+
+async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    page = render.parse_page(query.data)
+    shown = query.message
+    asked = getattr(shown, "reply_to_message", None)
+    if page is None or asked is None or not asked.text:
+        await query.answer(TEXTS["gone"])
+        return
+    response = state(context).engine.ask(question_of(asked, context.bot.username), k=ANSWER_PASSAGES)
+    page = min(page, render.pages(response) - 1)
+    await query.answer()
+    await query.edit_message_text(render.answer_messages(response, page)[0],
+                                  parse_mode=ParseMode.HTML,
+                                  reply_markup=render.keyboard(response, page))
+
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    text = " ".join(query.query.split())
+    results = []
+    if text and len(text) <= state(context).settings.max_question_chars:
+        results = render.inline_results(state(context).engine.ask_each(text, INLINE_RESULTS))
+    await query.answer(results, cache_time=60, is_personal=False)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.message.reply_text(TEXTS["start"] + "\n\n" + _help(context))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.message.reply_text(_help(context))
+
+
+def _help(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return "\n".join([TEXTS["help"].format(bot=context.bot.username), *(f"• {e}" for e in EXAMPLES)])
+
+
+async def on_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    s = state(context).engine.index.stats
+    await update.message.reply_text(TEXTS["about"].format(
+        files=s.files, articles=s.articles, passages=s.passages, when=s.indexed_at))
+
+
+async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    articles = list(state(context).engine.index.articles.values())
+    lines = [f"• {render.esc(render.source_line(a))}" for a in articles[:MAX_SOURCES_LISTED]]
+    if len(articles) > MAX_SOURCES_LISTED:
+        lines.append(TEXTS["sources_more"].format(n=len(articles) - MAX_SOURCES_LISTED))
+    for text in render._pack(lines, render.MAX_MESSAGE):
+        await update.message.reply_html(text)
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    st = state(context)
+    user = update.effective_user
+    if user is None or user.id not in st.settings.admin_user_ids:
+        await update.message.reply_text(TEXTS["not_admin"], do_quote=True)
+        return
+    await update.message.reply_text(TEXTS["reloading"])
+    # Indexing a large folder takes a while: off the event loop, so the bot keeps answering.
+    st.engine = await asyncio.to_thread(st.engine.reload, lambda m: log.info("%s", m))
+    s = st.engine.index.stats
+    await update.message.reply_text(TEXTS["reloaded"].format(articles=s.articles, passages=s.passages))
+
+
+# --- access, errors, start-up -------------------------------------------------------------------
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop updates from chats and users outside the allow-lists, before any handler."""
+    s = state(context).settings
+    if not (s.allowed_chat_ids or s.allowed_user_ids):
+        return
+    chat, user = update.effective_chat, update.effective_user
+    if (chat is not None and chat.id in s.allowed_chat_ids) or (
+            user is not None and (user.id in s.allowed_user_ids or user.id in s.admin_user_ids)):
+        return
+    log.info("ignored an update from chat %s user %s (not allowed)",
+             chat.id if chat else None, user.id if user else None)
+    raise ApplicationHandlerStop
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if isinstance(context.error, NetworkError):
+        # The Bot API down, a 5xx, a timeout: expected now and then; one line, no traceback.
+        log.warning("Bot API error: %s", context.error)
+    else:
+        log.error("update failed: %s", context.error, exc_info=context.error)
+    message = update.effective_message if isinstance(update, Update) else None
+    if message is not None:
+        try:
+            await message.reply_text(TEXTS["apology"])
+        except Exception as exc:  # the Bot API may still be down: the log above says enough
+            log.warning("could not send the apology: %s", exc)
+
+
+async def post_init(app: Application) -> None:
+    await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+    log.info("ganwen bot @%s serving %s passages", app.bot.username,
+             app.bot_data[STATE].engine.index.stats.passages)
+
+
+def _api_urls(settings: Settings) -> dict[str, str]:
+    if not settings.api_base_url:
+        return {}
+    base = settings.api_base_url.rstrip("/")
+    return {"base_url": base, "base_file_url": base.removesuffix("/bot") + "/file/bot"}
+
+
+async def check_api(settings: Settings) -> str:
+    """One getMe before serving, so a rejected token or an unreachable Bot API is one clear
+    error (InvalidToken, NetworkError) instead of python-telegram-bot's bootstrap traceback."""
+    async with Bot(settings.require_token(), **_api_urls(settings)) as bot:
+        return bot.username
+
+
+def build_application(settings: Settings, engine: Engine) -> Application:
+    builder = (
+        Application.builder()
+        .token(settings.require_token())
+        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .post_init(post_init)
+    )
+    for option, url in _api_urls(settings).items():
+        builder = getattr(builder, option)(url)
+    app = builder.build()
+    app.bot_data[STATE] = BotState(engine=engine, settings=settings)
+    message = filters.UpdateType.MESSAGE
+    app.add_handler(TypeHandler(Update, gate), group=-1)
+    app.add_handlers([
+        CommandHandler("start", on_start, filters=message),
+        CommandHandler("help", on_help, filters=message),
+        CommandHandler("about", on_about, filters=message),
+        CommandHandler("sources", on_sources, filters=message),
+        CommandHandler("reload", on_reload, filters=message),
+        CommandHandler("ask", on_ask, filters=message),
+        MessageHandler(message & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+                       on_private_text),
+        MessageHandler(message & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND,
+                       on_group_text),
+        CallbackQueryHandler(on_more, pattern=f"^{render.MORE_PREFIX}"),
+        InlineQueryHandler(on_inline),
+    ])
+    app.add_error_handler(on_error)
+    return app
+
+
+def webhook_secret(settings: Settings) -> str:
+    return (settings.webhook_secret.get_secret_value() if settings.webhook_secret
+            else secrets.token_urlsafe(32))
+
+
+def run(settings: Settings, engine: Engine) -> None:
+    """Serve until SIGINT/SIGTERM: long polling, or a webhook when a webhook URL is set."""
+    log.info("Bot API answers as @%s", asyncio.run(check_api(settings)))
+    app = build_application(settings, engine)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url, secret_token=webhook_secret(settings),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

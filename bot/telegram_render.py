@@ -1,0 +1,150 @@
+"""Rendering of a :class:`Response` as Telegram HTML: the figure in bold, the passage with the
+figure marked, its source, the next passages, a "更多" keyboard for the pages after, and inline
+query results. Pure functions; every piece of user or corpus text goes through :func:`esc`, so
+a question holding ``<b>`` or ``&`` cannot break the formatting. No message exceeds
+:data:`MAX_MESSAGE` characters: long answers are split at passage boundaries.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+)
+
+from retrieval.models import RankedPassage, Response
+
+from .text import answer_value, source_line
+
+MAX_MESSAGE = 4096
+PAGE_SIZE = 3
+SNIPPET_CHARS = 90
+MORE_PREFIX = "more:"
+
+# Every fixed text the bot says, in both scripts: answers come back in the question's script.
+LABELS = {
+    "simplified": {
+        "more": "更多 »", "back": "« 上一页", "related": "相关段落", "page": "第{n}/{total}页",
+        "no_answer": "抱歉,语料中没有找到这个问题的答案。可以这样问:",
+        "source": "来源",
+    },
+    "traditional": {
+        "more": "更多 »", "back": "« 上一頁", "related": "相關段落", "page": "第{n}/{total}頁",
+        "no_answer": "抱歉,語料中沒有找到這個問題的答案。可以這樣問:",
+        "source": "來源",
+    },
+}
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def labels(response: Response) -> dict[str, str]:
+    return LABELS[response.script]
+
+
+def pages(response: Response) -> int:
+    return max(1, -(-len(response.passages) // PAGE_SIZE))
+
+
+def _passage_block(n: int, rp: RankedPassage, response: Response) -> str:
+    text = rp.passage.text
+    a = response.answer
+    if a is not None and a.passage_id == rp.passage.id:
+        body = f"{esc(text[:a.start])}<b><u>{esc(text[a.start:a.end])}</u></b>{esc(text[a.end:])}"
+    else:
+        body = esc(text)
+    return f"{n}. <blockquote>{body}</blockquote>\n<i>{esc(source_line(rp.article))}</i>"
+
+
+def _header(response: Response) -> str:
+    a = response.answer
+    if a is None:
+        return ""
+    value = answer_value(a)
+    return f"<b>{esc(a.text)}</b>" + (f"  ({esc(value)})" if value else "")
+
+
+def _pack(blocks: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Blocks joined into messages of at most ``limit`` characters, never splitting a block
+    (one longer than the limit alone is cut, which passages of ~250 characters never are)."""
+    messages: list[str] = []
+    for block in blocks:
+        block = block if len(block) <= limit else block[: limit - 1] + "…"
+        if messages and len(messages[-1]) + 2 + len(block) <= limit:
+            messages[-1] += "\n\n" + block
+        else:
+            messages.append(block)
+    return messages
+
+
+def answer_messages(response: Response, page: int = 0) -> list[str]:
+    """The messages for one page of an answer: the figure, then that page's passages."""
+    first = page * PAGE_SIZE
+    shown = response.passages[first:first + PAGE_SIZE]
+    blocks = [_header(response)] if response.answer else []
+    if page > 0 or response.answer is None:
+        blocks.append(f"<b>{labels(response)['related']}</b> "
+                      + esc(labels(response)["page"].format(n=page + 1, total=pages(response))))
+    blocks += [_passage_block(first + i + 1, rp, response) for i, rp in enumerate(shown)]
+    return _pack([b for b in blocks if b])
+
+
+def no_answer_message(response: Response, examples: Sequence[str]) -> str:
+    lines = [esc(labels(response)["no_answer"])]
+    lines += [f"• <code>{esc(e)}</code>" for e in examples]
+    return "\n".join(lines)
+
+
+def keyboard(response: Response, page: int) -> InlineKeyboardMarkup | None:
+    """Buttons to page through further passages; the message is edited in place."""
+    buttons = []
+    if page > 0:
+        buttons.append(InlineKeyboardButton(labels(response)["back"],
+                                            callback_data=f"{MORE_PREFIX}{page - 1}"))
+    if page + 1 < pages(response):
+        buttons.append(InlineKeyboardButton(labels(response)["more"],
+                                            callback_data=f"{MORE_PREFIX}{page + 1}"))
+    return InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+def parse_page(data: str | None) -> int | None:
+    if not data or not data.startswith(MORE_PREFIX):
+        return None
+    try:
+        page = int(data[len(MORE_PREFIX):])
+    except ValueError:
+        return None
+    return page if page >= 0 else None
+
+
+def _snippet(text: str, around: int | None = None) -> str:
+    text = " ".join(text.split())
+    if len(text) <= SNIPPET_CHARS:
+        return text
+    start = 0 if around is None else max(0, min(around - SNIPPET_CHARS // 3, len(text) - SNIPPET_CHARS))
+    return ("…" if start else "") + text[start:start + SNIPPET_CHARS] + "…"
+
+
+def inline_results(answers: Sequence[Response]) -> list[InlineQueryResultArticle]:
+    """One result per passage: the figure it holds (or its opening words), snippet, source."""
+    results = []
+    for n, r in enumerate(answers):
+        rp = r.passages[0]
+        a = r.answer
+        title = a.text if a else _snippet(rp.passage.text)[:40]
+        snippet = _snippet(rp.passage.text, a.start if a else None)
+        results.append(InlineQueryResultArticle(
+            id=f"{n}:{rp.passage.id}"[:64],
+            title=title,
+            description=f"{snippet}\n{source_line(rp.article)}",
+            input_message_content=InputTextMessageContent(
+                answer_messages(r)[0], parse_mode="HTML"),
+        ))
+    return results

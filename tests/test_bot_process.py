@@ -1,0 +1,106 @@
+"""``ganwen bot`` as a user runs it: a process pointed at a fake Bot API server on 127.0.0.1 via
+TELEGRAM_API_BASE_URL, answering, stopping cleanly on SIGINT/SIGTERM, never logging its token."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.logs import REDACTED, RedactFilter
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+GANWEN = Path(sys.executable).parent / "ganwen"
+
+
+def run(args, env, cwd, timeout=60):
+    return subprocess.run([str(GANWEN), *args], cwd=cwd, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_bot_answers_and_stops_on_signal(tmp_path, sig):
+    with FakeTelegram() as tg:
+        tg.fail("sendMessage", 500)  # one failure on the way: logged, apologized, survived
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": tg.base_url}
+        proc = subprocess.Popen([str(GANWEN), "bot"], cwd=tmp_path, env=env, text=True,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            tg.wait_for_sync("getUpdates", timeout=60, answered=False)
+            tg.user_message("你好")
+            tg.user_message("南康2020年投资完成多少")
+            sent = tg.wait_for_sync(
+                "sendMessage", timeout=30, predicate=lambda c: "509.69亿元" in c.params["text"])
+            assert sent[0].params["parse_mode"] == "HTML"
+            assert {c["command"] for c in tg.my_commands()} >= {"ask", "help"}
+            start = time.monotonic()
+            proc.send_signal(sig)
+            out, err = proc.communicate(timeout=15)
+            stopped_in = time.monotonic() - start
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, err
+    assert stopped_in < 5
+    assert TOKEN not in out + err
+    assert "Bot API error" in err  # the injected 500 was logged in one line …
+    assert "Traceback" not in err
+    assert "Traceback" not in out  # … and nothing leaked to stdout
+
+
+def test_missing_token_is_one_clear_line(tmp_path):
+    result = run(["bot"], {"TELEGRAM_BOT_TOKEN": ""}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_malformed_setting_is_one_clear_line(tmp_path):
+    result = run(["bot"], {"TELEGRAM_BOT_TOKEN": TOKEN, "GANWEN_RATE_LIMIT": "many"}, tmp_path)
+    assert result.returncode == 2 and "GANWEN_RATE_LIMIT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_api_is_one_clear_line(tmp_path):
+    with FakeTelegram() as tg:
+        base = tg.base_url
+    result = run(["bot"], {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": base}, tmp_path)
+    assert result.returncode == 2 and "cannot reach" in result.stderr
+    assert TOKEN not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rejected_token_is_one_clear_line(tmp_path):
+    with FakeTelegram(token="999:OTHER") as tg:
+        result = run(["bot"], {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": tg.base_url},
+                     tmp_path)
+    assert result.returncode == 2 and "rejected" in result.stderr
+    assert TOKEN not in result.stderr
+
+
+def test_redact_filter_scrubs_messages_args_and_tracebacks():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactFilter(TOKEN))
+    logger = logging.getLogger("ganwen.test.redact")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("POST https://api.telegram.org/bot%s/getMe", TOKEN)
+        logger.warning("bot is Bot[token=%s]" % TOKEN)
+        try:
+            raise RuntimeError(f"failed at /bot{TOKEN}/sendMessage")
+        except RuntimeError:
+            logger.exception("boom")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert TOKEN not in text and text.count(REDACTED) == 3
