@@ -266,3 +266,19 @@ async def test_webhook_requires_the_secret(tg, engine):
             await app.updater.stop()
             await app.stop()
     assert BOT_USER["username"] == "ganwen_bot"
+
+
+async def test_handler_exception_is_logged_and_apologized(tg, engine, monkeypatch, caplog):
+    real_ask = engine.ask
+
+    def ask(question, k=5):
+        if "爆炸" in question:
+            raise RuntimeError("engine exploded")
+        return real_ask(question, k)
+
+    monkeypatch.setattr(engine, "ask", ask)
+    async with polling(tg, engine):
+        (apology,) = await reply_to(tg, "爆炸问题")
+        (sent,) = await reply_to(tg, NANKANG)
+    assert "抱歉" in apology["text"] and "509.69亿元" in sent["text"]
+    assert any("engine exploded" in r.getMessage() for r in caplog.records)
