@@ -91,10 +91,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from retrieval.engine import Engine
 
-    engine = Engine.open(args.corpus, rebuild=args.rebuild)
+    engine = Engine.open(args.corpus, rebuild=args.rebuild, add=args.add)
     s = engine.index.stats
-    print(f"{engine.corpus}: {s.files} files, {s.articles} articles, {s.passages} passages"
+    roots = engine.index.manifest["roots"]
+    print(f"{' + '.join(roots)}: {s.files} files, {s.articles} articles, {s.passages} passages"
           + (f", {s.replaced_bytes} invalid bytes replaced" if s.replaced_bytes else ""))
+    print(f"index: {engine.index.folder}")
     for skipped in s.skipped_files:
         print(f"  skipped {skipped}")
     return 0
@@ -147,8 +149,10 @@ def parser() -> argparse.ArgumentParser:
                     help="fail unless every unanswerable question is abstained")
     ev.set_defaults(run=cmd_eval)
 
-    idx = sub.add_parser("index", help="build (or check) the index of the corpus")
-    idx.add_argument("--rebuild", action="store_true")
+    idx = sub.add_parser("index", help="build or update the index of the corpus")
+    idx.add_argument("--rebuild", action="store_true", help="re-read every file")
+    idx.add_argument("--add", type=Path, action="append", default=[], metavar="DIR",
+                     help="a folder of further articles to index with the corpus from now on")
     idx.set_defaults(run=cmd_index)
     sub.add_parser("bot", help="run the Telegram bot (settings: .env.example)").set_defaults(
         run=cmd_bot)

@@ -123,7 +123,7 @@ def _segments(lines: list[str]) -> list[tuple[_Header | None, int, int]]:
 def split_articles(text: str, path: str, is_word: Callable[[str], bool]) -> list[Article]:
     """The articles in one file's text, each with title, date, source and clean paragraphs."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = path.rsplit(".", 1)[0]  # the file's path in the corpus: unique, unlike its name
     articles: list[Article] = []
     for header, begin, end in _segments(lines):
         title, date, source = "", None, None
@@ -154,7 +154,7 @@ def split_articles(text: str, path: str, is_word: Callable[[str], bool]) -> list
                 date = parse_date(m.group(0))
         if paragraphs:
             articles.append(Article(
-                id=f"{stem}#{len(articles) + 1}", path=path, title=title or stem,
+                id=f"{stem}#{len(articles) + 1}", path=path, title=title or stem.rsplit("/", 1)[-1],
                 date=date, source=source, paragraphs=tuple(paragraphs),
             ))
     return articles

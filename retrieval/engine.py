@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from . import answer as answer_mod
@@ -37,26 +38,30 @@ class Engine:
         self.index = index
         self.res = res
         self.corpus = corpus
-        self._max_idf = max(index.bm25.model.idf.values(), default=1.0)
+        self._max_idf = index.max_idf
 
     @classmethod
     def open(
-        cls, corpus: Path | None = None, *, notice: Notice = _stderr, rebuild: bool = False
+        cls, corpus: Path | None = None, *, notice: Notice = _stderr, rebuild: bool = False,
+        add: Sequence[Path] = (),
     ) -> Engine:
         folder = corpus or default_corpus()
         res = load_resources()
-        return cls(open_index(folder, res, notice, rebuild=rebuild), res, folder)
+        return cls(open_index(folder, res, notice, rebuild=rebuild, add=add), res, folder)
 
     def reload(self, notice: Notice = _stderr) -> Engine:
         return Engine(open_index(self.corpus, self.res, notice), self.res, self.corpus)
 
-    def search(self, question: str, k: int = SEARCH_K) -> list[RankedPassage]:
-        """Passages for a simplified question, best first, by BM25."""
+    def _search(self, question: str, k: int) -> list[tuple[int, RankedPassage]]:
         idx = self.index
         return [
-            RankedPassage(passage=idx.passages[i], article=idx.article_of(idx.passages[i]), score=s)
-            for i, s in idx.bm25.top(tokens(question, self.res), k)
+            (doc, RankedPassage(passage=idx.passage(doc), article=idx.article_of_doc(doc), score=s))
+            for doc, s in idx.top(tokens(question, self.res), k)
         ]
+
+    def search(self, question: str, k: int = SEARCH_K) -> list[RankedPassage]:
+        """Passages for a simplified question, best first, by BM25."""
+        return [rp for _, rp in self._search(question, k)]
 
     def _ranked(self, question: str) -> tuple[str, str, Question, list[RankedPassage], str | None]:
         """Validate, analyse and search: the passages an answer may come from, or why none."""
@@ -65,14 +70,15 @@ class Engine:
         simplified = self.res.simplified(words)
         script = "traditional" if simplified != words else "simplified"
         q = analyse(simplified, self.res)
-        ranked = [
-            rp for rp in self.search(simplified)
+        found = [
+            (doc, rp) for doc, rp in self._search(simplified, SEARCH_K)
             if answer_mod.names_places(q.places, rp.article, rp.passage.text)
         ]
-        if not ranked:
+        if not found:
             return question, script, q, [], "no passage in the corpus matches this question"
-        best_tokens = set(self.index.doc_tokens[self._position(ranked[0])])
-        idf = self.index.bm25.idf
+        ranked = [rp for _, rp in found]
+        best_tokens = set(self.index.doc_tokens(found[0][0]))
+        idf = self.index.idf
         if answer_mod.coverage(q.tokens, best_tokens, idf, self._max_idf) < answer_mod.MIN_COVERAGE:
             return question, script, q, [], "the corpus has nothing close enough to this question"
         return question, script, q, ranked, None
@@ -82,7 +88,7 @@ class Engine:
 
     def ask(self, question: str, k: int = TOP_K) -> Response:
         question, script, q, ranked, reason = self._ranked(question)
-        answer = answer_mod.choose(q, ranked, self.index.bm25.idf) if ranked else None
+        answer = answer_mod.choose(q, ranked, self.index.idf) if ranked else None
         if ranked and answer is None:
             reason = "the best passages hold no figure of the kind asked for"
         if answer is not None:
@@ -97,7 +103,7 @@ class Engine:
         list of alternatives, as Telegram's inline results show. Empty when ``ask`` would not
         answer."""
         question, script, q, ranked, _ = self._ranked(question)
-        idf = self.index.bm25.idf
+        idf = self.index.idf
         if not ranked or answer_mod.choose(q, ranked, idf) is None:
             return []
         return [
@@ -106,9 +112,6 @@ class Engine:
                 passages=(rp,)))
             for rp in ranked[:n]
         ]
-
-    def _position(self, rp: RankedPassage) -> int:
-        return self.index.passage_position[rp.passage.id]
 
 
 def to_script(response: Response, res: Resources) -> Response:

@@ -1,54 +1,53 @@
-"""The search index: built from a corpus folder once, cached on disk, loaded on later runs.
+"""The search index of a corpus folder: built once, updated incrementally, memory-mapped.
 
-The cache file is keyed by the corpus (names, sizes, modification times of its files) and the
-code version (this package's version and the hash of its sources and data tables), written to
-a temporary file and renamed into place so a crash never leaves half an index. A cache that
-cannot be read, or that belongs to other files or other code, is rebuilt with a notice.
+Layout, under ``<cache>/index-<hash of the folder>/``: numbered version folders and a
+``CURRENT`` file naming the one in use, replaced atomically after a new version is complete,
+so a reader sees the old index or the new one, never half. A version holds every passage of
+every file (repeated ones too, so removing a file can bring back the copy it hid) as columns
+(:mod:`retrieval.store`): text, figures (extracted once, here), token ids, article, dedup key;
+the articles; the sorted vocabulary; which passages are indexed; and the BM25 matrix.
+
+Updating compares the folder with the manifest (name, size, mtime of each file): only new and
+changed files are read, cleaned and tokenized (in parallel across cores when there is much to
+do, with a progress bar on a terminal); removed ones are dropped; then repeated text is chosen
+once again and BM25 rebuilt from the stored token ids, so document frequencies and the average
+length stay global and scores exact. A cache of other code, or that cannot be read, is rebuilt
+with a notice.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import multiprocessing
 import os
-import pickle
-import tempfile
-from collections.abc import Callable
+import shutil
+import sys
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+
+import numpy as np
 
 from . import articles as articles_mod
 from . import corpus as corpus_mod
 from .bm25 import Bm25
 from .figures import extract_figures
-from .models import Article, CorpusStats, Passage
-from .passages import unique_passages
-from .resources import Resources, cache_dir, data_files
+from .models import Article, CorpusStats, Figure, Passage
+from .passages import dedup_key, passage_texts, visible_rows
+from .resources import Resources, cache_dir, data_files, load_resources
+from .store import Ragged, Strings, concat_ragged, open_array, save_array, save_strings
 from .tokenize import article_places, tokens
 
-FORMAT = 1
+FORMAT = 2
 Notice = Callable[[str], None]
-
-
-@dataclass
-class Index:
-    key: str
-    stats: CorpusStats
-    articles: dict[str, Article]
-    passages: list[Passage]
-    bm25: Bm25
-    # Per passage: the tokens it was indexed with (for highlighting and answer scoring).
-    doc_tokens: list[list[str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.passage_position = {p.id: i for i, p in enumerate(self.passages)}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-
-    def article_of(self, passage: Passage) -> Article:
-        return self.articles[passage.article_id]
+PARALLEL_FROM_BYTES = 4 << 20  # below this much new text, worker start-up costs more than it saves
+CHUNK_FILES = 16
 
 
 def code_version() -> str:
@@ -64,91 +63,404 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
-def passage_tokens(passage: Passage, article: Article, res: Resources) -> list[str]:
-    """A passage is indexed with its article's places, so "萍乡 企业上云" finds a paragraph of
-    the 萍乡 article that never names the city."""
-    context = [t for place in article.places for t in tokens(place, res)]
-    return tokens(passage.text, res) + context
+def passage_key(text: str) -> int:
+    digest = hashlib.blake2b(dedup_key(text).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
-def build(folder: Path, res: Resources, files: list[Path] | None = None) -> Index:
-    files = corpus_mod.corpus_files(folder) if files is None else files
-    loaded = corpus_mod.load_corpus(folder, files)
-    found: list[Article] = []
-    for source in loaded.files:
-        text = res.simplified(source.text)
-        for article in articles_mod.split_articles(text, source.path, res.is_word):
-            places = article_places(article.title, article.paragraphs, res)
-            found.append(article.model_copy(update={"places": places}))
-    passages: list[Passage] = []
-    kept: dict[str, Article] = {}
-    for article, texts in unique_passages(found):
-        kept[article.id] = article
-        for n, text in enumerate(texts):
-            passages.append(Passage(
-                id=f"{article.id}:{n}", article_id=article.id, position=n, text=text,
-                figures=extract_figures(text),
-            ))
-    if not passages:
-        raise corpus_mod.CorpusError(f"no article text found in {folder}")
-    doc_tokens = [passage_tokens(p, kept[p.article_id], res) for p in passages]
-    stats = CorpusStats(
-        files=len(loaded.files), articles=len(kept), passages=len(passages),
-        replaced_bytes=loaded.replaced_bytes, skipped_files=tuple(loaded.skipped),
-        indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        fingerprint=corpus_mod.fingerprint(files, folder),
-    )
-    return Index(
-        key="", stats=stats, articles=kept, passages=passages, bm25=Bm25(doc_tokens),
-        doc_tokens=doc_tokens,
-    )
+# --- reading files ---------------------------------------------------------------------------
+
+@dataclass
+class FileResult:
+    """One corpus file, read and taken apart; crosses process boundaries, so plain data."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    replaced: int = 0
+    error: str | None = None
+    articles: list[Article] = field(default_factory=list)
+    # (article index in this file, position, text, figures as JSON, tokens)
+    passages: list[tuple[int, int, str, str, list[str]]] = field(default_factory=list)
 
 
-def cache_path(folder: Path) -> Path:
-    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
-    return cache_dir() / f"index-{name}.pkl"
-
-
-def save(index: Index, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+def process_file(root: Path, path: Path, key: str | None, res: Resources) -> FileResult:
+    """``key`` names the file in the index (its path under the corpus); articles take their
+    ids from it, so two index.html in different folders stay apart."""
+    st = path.stat()
+    key = key or str(path.relative_to(root))
+    result = FileResult(key, st.st_size, st.st_mtime_ns)
     try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        source = corpus_mod.read_file(path, root)
+    except OSError as exc:
+        result.error = exc.strerror or str(exc)
+        return result
+    result.replaced = source.replaced_bytes
+    text = res.simplified(source.text)
+    for article in articles_mod.split_articles(text, key, res.is_word):
+        places = article_places(article.title, article.paragraphs, res)
+        context = [t for place in places for t in tokens(place, res)]
+        n = len(result.articles)
+        result.articles.append(article.model_copy(update={"places": places, "paragraphs": ()}))
+        for position, passage in enumerate(passage_texts(article.paragraphs)):
+            figures = json.dumps([f.model_dump(mode="json") for f in extract_figures(passage)],
+                                 ensure_ascii=False)
+            # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
+            # paragraph of the 萍乡 article that never names the city.
+            result.passages.append((n, position, passage, figures, tokens(passage, res) + context))
+    return result
 
 
-def load(path: Path) -> Index:
-    with path.open("rb") as f:
-        index = pickle.load(f)
-    if not isinstance(index, Index):
-        raise ValueError("not a ganwen index")
-    return index
+_worker_res: Resources | None = None
+
+
+def _worker_init() -> None:
+    global _worker_res
+    _worker_res = load_resources()
+    _ = _worker_res.pos  # build the tagger once per worker, not per file
+
+
+def _worker(job: tuple[Path, Path, str]) -> FileResult:
+    assert _worker_res is not None
+    return process_file(*job, _worker_res)
+
+
+def _progress(total_files: int, total_bytes: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
+                desc=f"indexing {total_files} files", disable=not sys.stderr.isatty(),
+                leave=False, dynamic_ncols=True)
+
+
+def read_files(jobs: Sequence[tuple[Path, Path, str]], res: Resources) -> list[FileResult]:
+    """Every file (root, path, key) taken apart: in worker processes when there is much text;
+    results in the order of ``jobs``."""
+    paths = [path for _, path, _ in jobs]
+    total = sum(p.stat().st_size for p in paths)
+    results: list[FileResult] = []
+    articles = passages = 0
+    with _progress(len(paths), total) as bar:
+        def done(r: FileResult) -> None:
+            nonlocal articles, passages
+            results.append(r)
+            articles, passages = articles + len(r.articles), passages + len(r.passages)
+            bar.set_postfix(articles=articles, passages=passages, refresh=False)
+            bar.update(r.size)
+
+        workers = os.cpu_count() or 1
+        if total < PARALLEL_FROM_BYTES or workers < 2:
+            for job in jobs:
+                done(process_file(*job, res))
+        else:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
+                for r in pool.imap(_worker, jobs, chunksize=CHUNK_FILES):
+                    done(r)
+    return results
+
+
+# --- the on-disk version -------------------------------------------------------------------
+
+def index_root(folder: Path) -> Path:
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
+    return cache_dir() / f"index-{name}"
+
+
+def current_version(root: Path) -> Path | None:
+    try:
+        name = (root / "CURRENT").read_text().strip()
+    except OSError:
+        return None
+    return root / name if name else None
+
+
+def publish(root: Path, version: Path) -> None:
+    """Point CURRENT at ``version`` atomically, then remove the versions before it (a process
+    still reading one keeps its open maps)."""
+    tmp = root / f"CURRENT.{os.getpid()}.tmp"
+    tmp.write_text(version.name)
+    os.replace(tmp, root / "CURRENT")
+    for old in root.glob("v*"):
+        if old != version and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class Index:
+    """A published index version, opened through memory maps: nothing is read until asked."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        self.key = self.manifest["key"]
+        self.stats = CorpusStats(**self.manifest["stats"])
+        self.texts = Strings(folder, "passage_text")
+        self.figures = Strings(folder, "passage_figures")
+        self.tokens = Ragged.open(folder, "passage_tokens")
+        self.article_index = open_array(folder, "passage_article")
+        self.position = open_array(folder, "passage_position")
+        self.keys = open_array(folder, "passage_key")
+        self.passage_file = open_array(folder, "passage_file")
+        self.lengths = open_array(folder, "passage_length")
+        self.article_json = Strings(folder, "articles")
+        self.article_file = open_array(folder, "article_file")
+        self.vocab = Strings(folder, "vocab")
+        self.visible = open_array(folder, "visible")
+        self.bm25 = Bm25.open(folder, len(self.visible))
+        self.max_idf = float(self.bm25.idf_array.max()) if len(self.bm25.idf_array) else 1.0
+
+    def __len__(self) -> int:
+        return len(self.visible)
+
+    def term_id(self, term: str) -> int | None:
+        i = bisect_left(self.vocab, term)
+        return i if i < len(self.vocab) and self.vocab[i] == term else None
+
+    def idf(self, term: str) -> float:
+        return self.bm25.idf(self.term_id(term))
+
+    def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
+        return self.bm25.top([self.term_id(t) for t in query], k)
+
+    def doc_tokens(self, doc: int) -> list[str]:
+        return [self.vocab[int(t)] for t in self.tokens[int(self.visible[doc])]]
+
+    @lru_cache(maxsize=4096)
+    def article(self, i: int) -> Article:
+        return Article.model_validate_json(self.article_json.raw(i))
+
+    @lru_cache(maxsize=4096)
+    def passage(self, doc: int) -> Passage:
+        row = int(self.visible[doc])
+        article = self.article(int(self.article_index[row]))
+        figures = tuple(Figure.model_validate(f) for f in json.loads(self.figures.raw(row)))
+        return Passage(id=f"{article.id}:{int(self.position[row])}", article_id=article.id,
+                       position=int(self.position[row]), text=self.texts[row], figures=figures)
+
+    def article_of_doc(self, doc: int) -> Article:
+        return self.article(int(self.article_index[int(self.visible[doc])]))
+
+    def passages(self) -> list[Passage]:
+        return [self.passage(d) for d in range(len(self))]
+
+    @property
+    def articles(self) -> dict[str, Article]:
+        """The articles that have indexed passages, in corpus order."""
+        used = np.unique(np.asarray(self.article_index)[np.asarray(self.visible)])
+        return {a.id: a for a in (self.article(int(i)) for i in used)}
+
+
+# --- building a version ------------------------------------------------------------------
+
+@dataclass
+class _Columns:
+    """Everything stored for the passages and articles of the files kept in a version."""
+
+    files: list[dict]
+    articles: list[str]  # Article JSON
+    article_file: list[int]
+    texts: list[str]
+    figures: list[str]
+    tokens: Ragged
+    article_index: np.ndarray
+    position: np.ndarray
+    keys: np.ndarray
+    passage_file: np.ndarray
+    lengths: np.ndarray
+    vocab: list[str]
+
+
+def _kept_columns(old: Index, keep: set[str]) -> tuple[_Columns, dict[int, int]]:
+    """The old version's rows of the files in ``keep``; returns them and old → new file index."""
+    file_map = {i: n for n, i in enumerate(
+        i for i, f in enumerate(old.manifest["files"]) if f["path"] in keep)}
+    files = [old.manifest["files"][i] for i in file_map]
+    a_file = np.asarray(old.article_file)
+    a_rows = np.flatnonzero(np.isin(a_file, list(file_map)))
+    article_map = np.full(len(a_file), -1, dtype=np.int64)
+    article_map[a_rows] = np.arange(len(a_rows))
+    p_file = np.asarray(old.passage_file)
+    rows = np.flatnonzero(np.isin(p_file, list(file_map)))
+    remap_file = np.vectorize(file_map.get, otypes=[np.int32])
+    return _Columns(
+        files=files,
+        articles=[old.article_json[int(i)] for i in a_rows],
+        article_file=[file_map[int(a_file[i])] for i in a_rows],
+        texts=[old.texts[int(r)] for r in rows],
+        figures=[old.figures[int(r)] for r in rows],
+        tokens=old.tokens.take(rows),
+        article_index=article_map[np.asarray(old.article_index)[rows]].astype(np.int32),
+        position=np.asarray(old.position)[rows],
+        keys=np.asarray(old.keys)[rows],
+        passage_file=remap_file(p_file[rows]) if len(rows) else np.zeros(0, np.int32),
+        lengths=np.asarray(old.lengths)[rows],
+        vocab=list(old.vocab),
+    ), file_map
+
+
+def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
+    """The kept columns with the newly read files appended; the vocabulary merged and every
+    token id renumbered (ids are positions in the sorted vocabulary)."""
+    new_terms = {t for r in results for p in r.passages for t in p[4]}
+    vocab = sorted(set(cols.vocab) | new_terms)
+    term_id = {t: i for i, t in enumerate(vocab)}
+    old_to_new = np.fromiter((term_id[t] for t in cols.vocab), dtype=np.int32,
+                             count=len(cols.vocab))
+    old_tokens = Ragged(old_to_new[np.asarray(cols.tokens.flat)] if len(cols.tokens.flat)
+                        else np.zeros(0, np.int32), cols.tokens.offsets)
+    files, articles, article_file = list(cols.files), list(cols.articles), list(cols.article_file)
+    texts, figures, token_lists = list(cols.texts), list(cols.figures), []
+    a_idx, pos, keys, p_file, lengths = [], [], [], [], []
+    for r in results:
+        f = len(files)
+        files.append({"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
+                      "replaced": r.replaced, "error": r.error})
+        base = len(articles)
+        articles += [a.model_dump_json() for a in r.articles]
+        article_file += [f] * len(r.articles)
+        for a, position, text, figs, toks in r.passages:
+            texts.append(text)
+            figures.append(figs)
+            token_lists.append([term_id[t] for t in toks])
+            a_idx.append(base + a)
+            pos.append(position)
+            keys.append(passage_key(text))
+            p_file.append(f)
+            lengths.append(len(text))
+    return _Columns(
+        files=files, articles=articles, article_file=article_file, texts=texts, figures=figures,
+        tokens=concat_ragged([old_tokens, Ragged.from_lists(token_lists)]),
+        article_index=np.concatenate([cols.article_index, np.asarray(a_idx, np.int32)]),
+        position=np.concatenate([cols.position, np.asarray(pos, np.int32)]),
+        keys=np.concatenate([cols.keys, np.asarray(keys, np.int64)]),
+        passage_file=np.concatenate([cols.passage_file, np.asarray(p_file, np.int32)]),
+        lengths=np.concatenate([cols.lengths, np.asarray(lengths, np.int32)]),
+        vocab=vocab,
+    )
+
+
+def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str],
+           skipped: list[str]) -> None:
+    articles = [Article.model_validate_json(a) for a in cols.articles]
+    rows_of: list[list[int]] = [[] for _ in articles]
+    for row, a in enumerate(cols.article_index.tolist()):
+        rows_of[a].append(row)
+    visible = np.asarray(visible_rows(
+        articles, rows_of, key=lambda r: int(cols.keys[r]), text=lambda r: cols.texts[r],
+        length=lambda r: int(cols.lengths[r])), dtype=np.int32)
+    if not len(visible):
+        raise corpus_mod.CorpusError(f"no article text found in {corpus}")
+    bm25 = Bm25.build(cols.tokens.take(visible), len(cols.vocab))
+    save_strings(folder, "passage_text", cols.texts)
+    save_strings(folder, "passage_figures", cols.figures)
+    cols.tokens.save(folder, "passage_tokens")
+    for name in ("article_index", "position", "keys", "passage_file", "lengths"):
+        column = {"article_index": "passage_article", "keys": "passage_key",
+                  "passage_file": "passage_file", "position": "passage_position",
+                  "lengths": "passage_length"}[name]
+        save_array(folder, column, getattr(cols, name))
+    save_strings(folder, "articles", cols.articles)
+    save_array(folder, "article_file", np.asarray(cols.article_file, dtype=np.int32))
+    save_strings(folder, "vocab", cols.vocab)
+    save_array(folder, "visible", visible)
+    bm25.save(folder)
+    used_articles = len(set(cols.article_index[visible].tolist()))
+    stats = CorpusStats(
+        files=sum(1 for f in cols.files if not f.get("error")), articles=used_articles,
+        passages=len(visible), replaced_bytes=sum(f.get("replaced", 0) for f in cols.files),
+        skipped_files=tuple(skipped),
+        indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        fingerprint=key.rsplit(":", 1)[-1],
+    )
+    manifest = {"format": FORMAT, "key": key, "corpus": str(corpus), "roots": roots,
+                "files": cols.files, "stats": stats.model_dump(mode="json")}
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+
+
+def _scan(roots: Sequence[Path]) -> dict[str, tuple[Path, Path]]:
+    """Corpus files by their key (path relative to the first root; under an added root, its
+    name first), with the root they are read from."""
+    found: dict[str, tuple[Path, Path]] = {}
+    for n, root in enumerate(roots):
+        for path in corpus_mod.corpus_files(root):
+            rel = str(path.relative_to(root))
+            found[rel if n == 0 else f"{root.name}/{rel}"] = (root, path)
+    return found
+
+
+def _same(st: os.stat_result, entry: dict) -> bool:
+    """A file unchanged since it was indexed (and read without error then)."""
+    return (st.st_size == entry["size"] and st.st_mtime_ns == entry["mtime_ns"]
+            and not entry.get("error"))
+
+
+def _open_current(root: Path, notice: Notice) -> Index | None:
+    version = current_version(root)
+    if version is None:
+        return None
+    try:
+        return Index(version)
+    except Exception as exc:  # any unreadable index is rebuilt, whatever broke it
+        notice(f"index cache {version} is unreadable ({type(exc).__name__}); rebuilding")
+        return None
 
 
 def open_index(
-    folder: Path, res: Resources, notice: Notice = lambda _: None, *, rebuild: bool = False
+    folder: Path, res: Resources | None = None, notice: Notice = lambda _: None, *,
+    rebuild: bool = False, add: Sequence[Path] = (),
 ) -> Index:
-    """The index of ``folder``: from the cache when it is current, else built and cached."""
-    files = corpus_mod.corpus_files(folder)
-    key = f"{code_version()}:{corpus_mod.fingerprint(files, folder)}"
-    path = cache_path(folder)
-    if path.exists() and not rebuild:
-        try:
-            index = load(path)
-        except Exception as exc:  # any unreadable cache is rebuilt, whatever broke it
-            notice(f"index cache {path} is unreadable ({type(exc).__name__}); rebuilding")
-        else:
-            if index.key == key:
-                return index
-            notice("corpus or ganwen changed since the index was built; rebuilding")
-    index = build(folder, res, files)
-    index.key = key
+    """The index of ``folder``: the cached one when current, else updated and published.
+
+    ``add`` names further folders whose articles join this index from now on.
+    """
+    corpus_mod.corpus_files(folder)  # a clear error for a missing folder, before anything else
+    root = index_root(folder)
+    old = None if rebuild else _open_current(root, notice)
+    version = code_version()
+    if old is not None and old.manifest.get("key", "").split(":")[0] != version:
+        notice("ganwen changed since the index was built; rebuilding")
+        old = None
+    roots = [str(folder.resolve())] + [r for r in (old.manifest["roots"][1:] if old else [])]
+    roots += [str(Path(a).resolve()) for a in add if str(Path(a).resolve()) not in roots]
+    found = _scan([Path(r) for r in roots])
+    stats = {k: p.stat() for k, (_, p) in found.items()}
+    known = {f["path"]: f for f in old.manifest["files"]} if old else {}
+    unchanged = {k for k, st in stats.items() if k in known and _same(st, known[k])}
+    fingerprint = hashlib.sha256(json.dumps(sorted(
+        (k, st.st_size, st.st_mtime_ns) for k, st in stats.items())).encode()).hexdigest()[:16]
+    key = f"{version}:{fingerprint}"
+    if old is not None and old.key == key and old.manifest["roots"] == roots:
+        return old
+    todo = [k for k in found if k not in unchanged]
+    if old is not None:
+        removed = len(set(known) - set(found))
+        notice(f"corpus changed: {len(todo)} new or changed, {removed} removed files; updating")
+    res = res or load_resources()
+    started = time.monotonic()
+    results = read_files([(found[k][0], found[k][1], k) for k in todo], res)
+    cols, _ = _kept_columns(old, unchanged) if old is not None else (_empty_columns(), {})
+    cols = _add_results(cols, results)
+    skipped = [f"{r.path}: {r.error}" for r in results if r.error]
+    skipped += [s for s in (old.stats.skipped_files if old else ()) if s.split(":")[0] in unchanged]
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / f"v{time.time_ns()}"
+    tmp = root / f"{target.name}.tmp"
+    tmp.mkdir()
     try:
-        save(index, path)
-    except OSError as exc:
-        notice(f"could not cache the index at {path}: {exc.strerror or exc}")
+        _write(cols, tmp, key, folder, roots, skipped)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    publish(root, target)
+    index = Index(target)
+    if todo and time.monotonic() - started > 5:
+        notice(f"indexed {len(todo)} files in {time.monotonic() - started:.0f} s")
     return index
+
+
+def _empty_columns() -> _Columns:
+    return _Columns(files=[], articles=[], article_file=[], texts=[], figures=[],
+                    tokens=Ragged(np.zeros(0, np.int32), np.zeros(1, np.int64)),
+                    article_index=np.zeros(0, np.int32), position=np.zeros(0, np.int32),
+                    keys=np.zeros(0, np.int64), passage_file=np.zeros(0, np.int32),
+                    lengths=np.zeros(0, np.int32), vocab=[])

@@ -9,7 +9,7 @@ sentence ends, then at commas when one sentence alone is too long.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from .models import Article
 
@@ -87,41 +87,49 @@ def dedup_key(text: str) -> str:
     return _NOT_TEXT.sub("", text)
 
 
-def article_rank(article: Article) -> tuple:
+def article_rank(article: Article, length: int) -> tuple:
     """Which copy of a repeated article to keep: the one with most metadata, then the one that
     opens its file (not a copy a scrape appended to another page), then the longest."""
     return (
         article.date is None,
         article.source is None,
         not article.id.endswith("#1"),
-        -sum(len(p) for p in article.paragraphs),
+        -length,
         article.path,
         article.id,
     )
 
 
-def unique_passages(articles: list[Article]) -> list[tuple[Article, list[str]]]:
-    """Each article with its passage texts, text seen in a better copy dropped.
+def visible_rows(
+    articles: Sequence[Article],
+    rows: Sequence[Sequence[int]],
+    key: Callable[[int], int],
+    text: Callable[[int], str],
+    length: Callable[[int], int],
+) -> list[int]:
+    """The passage rows to index, each text once: ``rows[a]`` are article ``a``'s passages.
 
-    A passage repeats another when its text is the same, or when it is a piece of an article
-    that already shares a passage with this one (a file that ends with the start of another).
+    A passage repeats another when its key (a hash of :func:`dedup_key`) is the same, or when
+    it is a piece of an article that already shares a passage with this one (a file that ends
+    with the start of another). The better copy (:func:`article_rank`) keeps the text.
     """
-    seen: dict[str, str] = {}  # dedup key → article id
-    texts_of: dict[str, str] = {}  # article id → all its keys joined, for containment
-    result = []
-    for article in sorted(articles, key=article_rank):
-        texts = passage_texts(article.paragraphs)
-        keys = [dedup_key(t) for t in texts]
+    seen: dict[int, int] = {}  # key → article that kept it
+    joined: dict[int, str] = {}  # article → its passages' keys run together, for containment
+
+    def whole(a: int) -> str:
+        if a not in joined:
+            joined[a] = "".join(dedup_key(text(r)) for r in rows[a])
+        return joined[a]
+
+    order = sorted(range(len(articles)),
+                   key=lambda a: article_rank(articles[a], sum(length(r) for r in rows[a])))
+    kept: list[int] = []
+    for a in order:
+        keys = [key(r) for r in rows[a]]
         twins = {seen[k] for k in keys if k in seen}
-        kept = []
-        for text, key in zip(texts, keys):
-            if not key or key in seen:
+        for r, k in zip(rows[a], keys):
+            if k in seen or (twins and any(dedup_key(text(r)) in whole(t) for t in twins)):
                 continue
-            if any(key in texts_of[t] for t in twins):
-                continue
-            kept.append(text)
-            seen[key] = article.id
-        texts_of[article.id] = "".join(keys)
-        if kept:
-            result.append((article, kept))
-    return sorted(result, key=lambda pair: (pair[0].path, pair[0].id))
+            kept.append(r)
+            seen[k] = a
+    return sorted(kept)

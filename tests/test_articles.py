@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from retrieval.index import build
+from retrieval.index import open_index
 from retrieval.passages import MAX_CHARS, MIN_CHARS, passage_texts, split_paragraph
 
 
@@ -47,8 +47,9 @@ def test_a_file_with_two_articles_is_split(res, joined_corpus):
 
 
 def test_repeated_text_is_indexed_once(res, joined_corpus):
-    index = build(joined_corpus, res)
-    keys = Counter(re.sub(r"\W", "", p.text) for p in index.passages)
+    index = open_index(joined_corpus, res)
+    passages = index.passages()
+    keys = Counter(re.sub(r"\W", "", p.text) for p in passages)
     assert max(keys.values()) == 1
     # Each article is kept once, in the copy that has its own file and full metadata.
     titles = Counter(a.title for a in index.articles.values())
@@ -57,18 +58,18 @@ def test_repeated_text_is_indexed_once(res, joined_corpus):
     pingxiang = next(a for a in index.articles.values() if "萍乡" in a.title)
     assert speech.path.startswith("002_") and pingxiang.path.startswith("004_")
     # The partial copy at the end of 003 adds nothing: every 萍乡 passage is from 004.
-    assert all(p.article_id == pingxiang.id for p in index.passages if "企业上云" in p.text)
+    assert all(p.article_id == pingxiang.id for p in passages if "企业上云" in p.text)
 
 
 def test_passages_are_chat_sized(engine):
-    lengths = [len(p.text) for p in engine.index.passages]
+    lengths = [len(p.text) for p in engine.index.passages()]
     assert min(lengths) >= MIN_CHARS // 2
     assert max(lengths) <= MAX_CHARS + MIN_CHARS
     assert sum(MIN_CHARS <= n <= MAX_CHARS for n in lengths) / len(lengths) >= 0.85
 
 
 def test_long_paragraphs_are_cut_at_sentence_ends(engine):
-    speech = [p for p in engine.index.passages if p.article_id.startswith("002_")]
+    speech = [p for p in engine.index.passages() if p.article_id.startswith("002_")]
     assert len(speech) >= 8  # pages of ~1,000 characters become many passages
     for p in speech[:-1]:
         assert p.text[-1] in "。!?;”", p.text[-20:]
@@ -88,11 +89,11 @@ def test_headings_join_the_text_that_follows():
 
 def test_passages_know_article_position_and_place(engine):
     idx = engine.index
-    for n, p in enumerate(idx.passages):
-        article = idx.article_of(p)
-        assert p.id == f"{article.id}:{p.position}"
-    px = next(a for a in idx.articles.values() if "萍乡" in a.title)
+    articles = idx.articles
+    for p in idx.passages():
+        assert p.id == f"{articles[p.article_id].id}:{p.position}"
+    px = next(a for a in articles.values() if "萍乡" in a.title)
     assert "萍乡市" in px.places
-    cloud = next(p for p in idx.passages if "企业上云5712家" in p.text)
+    cloud = next(p for p in idx.passages() if "企业上云5712家" in p.text)
     assert "萍乡" not in cloud.text
     assert engine.search("萍乡企业上云多少家")[0].passage.id == cloud.id

@@ -1,4 +1,5 @@
-"""BM25: ganwen's scores are rank-bm25's BM25Okapi with epsilon=0, on the seed passages."""
+"""BM25: ganwen's scores are rank-bm25's BM25Okapi with epsilon=0, through bm25s's sparse
+matrix, on the seed passages and on a generated corpus."""
 
 from __future__ import annotations
 
@@ -9,40 +10,79 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.bm25 import B, K1, Bm25
+from retrieval.store import Ragged
 from retrieval.tokenize import tokens
 
 QUESTIONS = ["南康2020年投资完成多少", "赣州经开区医疗床位总数是多少", "萍乡企业上云", "于都 纺织服装",
-             "发展", "不存在的词"]
+             "发展", "不存在的词", "南康 南康 投资"]
+RTOL = 1e-5  # scores are stored as float32
+
+
+def build(docs: list[list[str]]) -> tuple[Bm25, dict[str, int]]:
+    vocab = {t: i for i, t in enumerate(sorted({t for d in docs for t in d}))}
+    return Bm25.build(Ragged.from_lists([[vocab[t] for t in d] for d in docs]), len(vocab)), vocab
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_scores_equal_rank_bm25(engine, res, question):
-    reference = BM25Okapi(engine.index.doc_tokens, k1=1.5, b=0.75, epsilon=0)
+def test_scores_equal_rank_bm25_on_the_seeds(engine, res, question):
+    idx = engine.index
+    docs = [idx.doc_tokens(d) for d in range(len(idx))]
+    reference = BM25Okapi(docs, k1=1.5, b=0.75, epsilon=0)
     query = tokens(question, res)
-    np.testing.assert_allclose(engine.index.bm25.scores(query), reference.get_scores(query),
-                               rtol=1e-9, atol=1e-12)
+    ours = idx.bm25.scores([idx.term_id(t) for t in query])
+    np.testing.assert_allclose(ours, reference.get_scores(query), rtol=RTOL, atol=1e-6)
+    top = idx.top(query, 5)
+    expected = np.argsort(-reference.get_scores(query), kind="stable")[:len(top)]
+    assert [d for d, _ in top] == list(expected)
+
+
+def test_scores_equal_rank_bm25_on_a_generated_corpus():
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(400)]
+    weights = 1 / np.arange(1, 401) ** 1.1  # Zipf-like: some words in most documents
+    weights /= weights.sum()
+    docs = [list(rng.choice(words, size=rng.integers(5, 60), p=weights)) for _ in range(1500)]
+    index, vocab = build(docs)
+    reference = BM25Okapi(docs, k1=1.5, b=0.75, epsilon=0)
+    for _ in range(30):
+        query = list(rng.choice(words, size=rng.integers(1, 6), p=weights))
+        ours = index.scores([vocab.get(t) for t in query])
+        np.testing.assert_allclose(ours, reference.get_scores(query), rtol=RTOL, atol=1e-6)
+        got = index.top([vocab.get(t) for t in query], 10)
+        ref = reference.get_scores(query)
+        assert [s for _, s in got] == pytest.approx(sorted(ref[ref > 0], reverse=True)[:10], rel=RTOL)
 
 
 def test_formula_by_hand():
     docs = [["a", "b", "b"], ["a", "c"], ["d"], ["a"]]
-    index = Bm25(docs)
+    index, vocab = build(docs)
     n, avgdl = len(docs), sum(map(len, docs)) / len(docs)
     idf_b = math.log(n - 1 + 0.5) - math.log(1 + 0.5)
     tf, dl = 2, 3
     expected = idf_b * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl))
-    assert index.scores(["b"])[0] == pytest.approx(expected)
+    assert index.scores([vocab["b"]])[0] == pytest.approx(expected, rel=RTOL)
     # "a" is in 3 of 4 documents: negative IDF, floored at epsilon × mean = 0.
-    assert index.idf("a") == 0.0
-    assert list(index.scores(["a"])) == [0.0] * 4
+    assert index.idf(vocab["a"]) == 0.0
+    assert list(index.scores([vocab["a"]])) == [0.0] * 4 and index.top([vocab["a"]], 3) == []
 
 
 def test_default_epsilon_would_rank_common_words():
     docs = [["a", "b"], ["a", "c"], ["a", "d"], ["e"]]
+    index, vocab = build(docs)
     assert BM25Okapi(docs).get_scores(["a"])[0] > 0  # why ganwen sets epsilon=0
-    assert Bm25(docs).scores(["a"])[0] == 0
+    assert index.scores([vocab["a"]])[0] == 0
 
 
-def test_top_is_sorted_and_positive(engine, res):
-    top = engine.index.bm25.top(tokens("南昌经开区工业企业", res), 10)
-    scores = [s for _, s in top]
-    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+def test_unknown_terms_and_repeats():
+    index, vocab = build([["a", "b"], ["c"], ["d"]])
+    assert index.top([None], 3) == []
+    once = index.scores([vocab["a"]])[0]
+    assert index.scores([vocab["a"], vocab["a"]])[0] == pytest.approx(2 * once)
+
+
+def test_top_is_sorted_positive_and_reusable(engine, res):
+    query = tokens("南昌经开区工业企业", res)
+    first = engine.index.top(query, 10)
+    assert [s for _, s in first] == sorted((s for _, s in first), reverse=True)
+    assert all(s > 0 for _, s in first)
+    assert engine.index.top(query, 10) == first  # the scratch space was left clean

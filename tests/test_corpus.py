@@ -82,42 +82,118 @@ def corpus(tmp_path):
     return folder
 
 
-def test_cache_is_reused_then_rebuilt_when_stale(res, corpus, monkeypatch):
+@pytest.fixture
+def reads(monkeypatch):
+    """The files each index update reads, tokenizes and extracts figures from."""
+    calls: list[list[str]] = []
+    real = index_mod.read_files
+
+    def read_files(jobs, res):
+        calls.append(sorted(key for _, _, key in jobs))
+        return real(jobs, res)
+
+    monkeypatch.setattr(index_mod, "read_files", read_files)
+    return calls
+
+
+def scores(index, question, res):
+    from retrieval.tokenize import tokens
+
+    return {index.passage(d).text: round(s, 4) for d, s in index.top(tokens(question, res), 50)}
+
+
+def test_cache_is_reused_when_nothing_changed(res, corpus, reads):
     notices: list[str] = []
     first = index_mod.open_index(corpus, res, notices.append)
-    path = index_mod.cache_path(corpus)
-    assert path.exists() and notices == []
-    built = []
-    monkeypatch.setattr(index_mod, "build", lambda *a, **k: built.append(1) or first)
-    index_mod.open_index(corpus, res, notices.append)
-    assert built == [] and notices == []  # warm: loaded, not built
-    (corpus / "new.txt").write_text(ARTICLE, encoding="utf-8")
-    index_mod.open_index(corpus, res, notices.append)
-    assert built == [1] and len(notices) == 1 and "rebuilding" in notices[0]
+    second = index_mod.open_index(corpus, res, notices.append)
+    assert notices == [] and len(reads) == 1 and len(reads[0]) == 5
+    assert second.folder == first.folder
 
 
-@pytest.mark.parametrize("garbage", [b"", b"not a pickle", b"\x80\x04\x95garbage"])
-def test_corrupt_cache_is_rebuilt_with_a_notice(res, corpus, garbage):
+def test_adding_a_file_reads_only_it_and_keeps_scores_exact(res, corpus, reads, tmp_path):
     index_mod.open_index(corpus, res)
-    path = index_mod.cache_path(corpus)
-    path.write_bytes(garbage)
+    (corpus / "new.txt").write_text("新余市经开区\n" + ARTICLE * 3, encoding="utf-8")
     notices: list[str] = []
-    index = index_mod.open_index(corpus, res, notices.append)
-    assert index.stats.passages > 0
-    assert len(notices) == 1 and "unreadable" in notices[0]
-    assert index_mod.load(path).key == index.key  # and the good index is back on disk
+    updated = index_mod.open_index(corpus, res, notices.append)
+    assert reads[-1] == ["new.txt"] and "1 new or changed" in notices[0]
+    full = index_mod.open_index(corpus, res, rebuild=True)
+    assert reads[-1] == sorted(p.name for p in corpus.iterdir())
+    for question in ("赣州经开区医疗床位总数是多少", "村均集体经营性收入", "南康2020年投资完成多少"):
+        assert scores(updated, question, res) == scores(full, question, res)
+    assert updated.stats.passages == full.stats.passages == index_mod.open_index(corpus, res).stats.passages
 
 
-def test_cache_write_is_atomic(res, corpus, monkeypatch):
+def test_removing_and_changing_files_are_picked_up(res, corpus, reads):
+    before = index_mod.open_index(corpus, res)
+    next(corpus.glob("004_*.txt")).unlink()
+    changed = next(corpus.glob("003_*.txt"))
+    changed.write_text(changed.read_text(encoding="utf-8").replace("3910", "3999"), encoding="utf-8")
+    after = index_mod.open_index(corpus, res)
+    assert reads[-1] == [changed.name]
+    texts = [p.text for p in after.passages()]
+    assert not any("企业上云5712家" in t for t in texts)  # 004 is gone
+    assert any("3999张" in t for t in texts) and not any("3910张" in t for t in texts)
+    assert after.stats.files == before.stats.files - 1
+
+
+def test_removing_a_file_brings_back_the_copy_it_hid(res, tmp_path):
+    from tests.helpers import seed_text
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.txt").write_text(seed_text("003") + "\n" + seed_text("004"), encoding="utf-8")
+    (folder / "b.txt").write_text(seed_text("004"), encoding="utf-8")
+    index = index_mod.open_index(folder, res)
+    assert {index.articles[p.article_id].path for p in index.passages() if "企业上云5712家" in p.text} == {"b.txt"}
+    (folder / "b.txt").unlink()
+    index = index_mod.open_index(folder, res)
+    assert {index.articles[p.article_id].path for p in index.passages() if "企业上云5712家" in p.text} == {"a.txt"}
+
+
+def test_add_folder_joins_the_index(res, corpus, tmp_path, reads):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "x.txt").write_text("吉安市经开区\n" + ARTICLE, encoding="utf-8")
+    index_mod.open_index(corpus, res)
+    index = index_mod.open_index(corpus, res, add=[extra])
+    assert reads[-1] == ["extra/x.txt"]
+    assert any(a.path == "extra/x.txt" for a in index.articles.values())
+    again = index_mod.open_index(corpus, res)  # the added folder stays part of this index
+    assert again.folder == index.folder
+
+
+def test_parallel_and_serial_reading_agree(res, corpus, monkeypatch):
+    serial = index_mod.open_index(corpus, res)
+    monkeypatch.setattr(index_mod, "PARALLEL_FROM_BYTES", 0)
+    parallel = index_mod.open_index(corpus, res, rebuild=True)
+    assert [p.text for p in parallel.passages()] == [p.text for p in serial.passages()]
+    assert [p.figures for p in parallel.passages()] == [p.figures for p in serial.passages()]
+
+
+@pytest.mark.parametrize("damage", ["manifest", "array", "current"])
+def test_corrupt_cache_is_rebuilt_with_a_notice(res, corpus, damage):
     index = index_mod.open_index(corpus, res)
-    path = index_mod.cache_path(corpus)
-    before = path.read_bytes()
+    target = {"manifest": index.folder / "manifest.json",
+              "array": index.folder / "bm25.indptr.npy",
+              "current": index_mod.index_root(corpus) / "CURRENT"}[damage]
+    target.write_bytes(b"\x80garbage" if damage != "current" else b"v-missing")
+    notices: list[str] = []
+    rebuilt = index_mod.open_index(corpus, res, notices.append)
+    assert rebuilt.stats.passages == index.stats.passages
+    assert len(notices) == 1 and "unreadable" in notices[0]
+
+
+def test_a_failed_update_leaves_the_old_index(res, corpus, monkeypatch):
+    index = index_mod.open_index(corpus, res)
+    root = index_mod.index_root(corpus)
+    (corpus / "new.txt").write_text(ARTICLE, encoding="utf-8")
 
     def crash(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index_mod.pickle, "dump", crash)
+    monkeypatch.setattr(index_mod.Bm25, "save", crash)
     with pytest.raises(OSError):
-        index_mod.save(index, path)
-    assert path.read_bytes() == before
-    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+        index_mod.open_index(corpus, res)
+    assert index_mod.current_version(root) == index.folder
+    assert sorted(p.name for p in root.iterdir()) == sorted(["CURRENT", index.folder.name])
+    assert index_mod.Index(index.folder).stats.passages == index.stats.passages

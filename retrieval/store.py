@@ -1,0 +1,121 @@
+"""Columns on disk: how an index folder stores arrays and strings so that opening it costs
+nothing and serving a million passages does not hold them in private memory.
+
+Arrays are ``.npy`` files opened with ``mmap_mode="r"``. A column of strings is one UTF-8 blob
+and an offsets array; reading item ``i`` decodes just that slice. (Publishing a finished folder
+atomically is :mod:`retrieval.index`'s business.)
+
+Hand-written: numpy gives memory-mapped arrays but no ragged string column; the usual stores
+(SQLite, Arrow, LMDB) would add a dependency and a copy for what is a blob and an offsets array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+BLOB = ".bin"
+OFFSETS = ".offsets.npy"
+
+
+def save_array(folder: Path, name: str, array: np.ndarray) -> None:
+    np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+
+
+def open_array(folder: Path, name: str) -> np.ndarray:
+    path = folder / f"{name}.npy"
+    # An empty array cannot be memory-mapped; it costs nothing to read.
+    if path.stat().st_size <= 128:
+        return np.load(path, allow_pickle=False)
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def save_strings(folder: Path, name: str, items: Iterable[str | bytes]) -> int:
+    """Write a string column; returns the number of items."""
+    offsets = [0]
+    with (folder / f"{name}{BLOB}").open("wb") as f:
+        for item in items:
+            data = item.encode("utf-8") if isinstance(item, str) else item
+            f.write(data)
+            offsets.append(offsets[-1] + len(data))
+    save_array(folder, f"{name}.offsets", np.asarray(offsets, dtype=np.int64))
+    return len(offsets) - 1
+
+
+class Strings(Sequence[str]):
+    """A read-only string column: a memory-mapped blob and its offsets."""
+
+    def __init__(self, folder: Path, name: str):
+        self.offsets = open_array(folder, f"{name}.offsets")
+        blob = folder / f"{name}{BLOB}"
+        self.blob = (np.memmap(blob, dtype=np.uint8, mode="r") if blob.stat().st_size
+                     else np.zeros(0, dtype=np.uint8))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def raw(self, i: int) -> bytes:
+        return self.blob[self.offsets[i]:self.offsets[i + 1]].tobytes()
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.raw(i).decode("utf-8")
+
+
+class Ragged:
+    """A ragged int32 column (a list of id lists): one flat array and its offsets."""
+
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray):
+        self.flat, self.offsets = flat, offsets
+
+    @classmethod
+    def from_lists(cls, lists: Sequence[Sequence[int]]) -> Ragged:
+        lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        flat = (np.fromiter((v for x in lists for v in x), dtype=np.int32, count=int(offsets[-1]))
+                if len(lists) else np.zeros(0, dtype=np.int32))
+        return cls(flat, offsets)
+
+    @classmethod
+    def open(cls, folder: Path, name: str) -> Ragged:
+        return cls(open_array(folder, name), open_array(folder, f"{name}.offsets"))
+
+    def save(self, folder: Path, name: str) -> None:
+        save_array(folder, name, self.flat)
+        save_array(folder, f"{name}.offsets", self.offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.flat[self.offsets[i]:self.offsets[i + 1]]
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def take(self, rows: np.ndarray) -> Ragged:
+        """The rows ``rows`` (in that order) as a new ragged column."""
+        lengths = self.lengths()[rows]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        if not len(rows):
+            return Ragged(np.zeros(0, dtype=np.int32), offsets)
+        starts = self.offsets[rows]
+        # Positions of every element of the chosen rows, without a Python loop over rows.
+        index = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+        return Ragged(np.asarray(self.flat)[index], offsets)
+
+
+def concat_ragged(parts: Sequence[Ragged]) -> Ragged:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return Ragged(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
+    flat = np.concatenate([np.asarray(p.flat[p.offsets[0]:p.offsets[-1]]) for p in parts])
+    lengths = np.concatenate([p.lengths() for p in parts])
+    return Ragged(flat.astype(np.int32), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64))
