@@ -43,6 +43,7 @@ class Bm25:
         self.idf_array = robertson_idf(np.diff(np.asarray(indptr)), n_docs)
         # Scratch space reused by every query: scores of the documents a query touches.
         self._acc = np.zeros(n_docs, dtype=np.float32)
+        self._mark = np.zeros(n_docs, dtype=np.int64)
 
     @classmethod
     def build(cls, docs: Ragged, n_vocab: int) -> Bm25:
@@ -86,6 +87,12 @@ class Bm25:
             out[docs] += weights
         return out
 
+    def _distinct(self, docs: np.ndarray) -> np.ndarray:
+        """Each document once, in O(len) (no sort): keep the last place each one stands."""
+        places = np.arange(len(docs))
+        self._mark[docs] = places
+        return docs[self._mark[docs] == places]
+
     def top(self, terms: Sequence[int | None], k: int) -> list[tuple[int, float]]:
         """The k best documents with a positive score, best first (ties: lower id first)."""
         touched = []
@@ -95,7 +102,7 @@ class Bm25:
             touched.append(docs)
         if not touched:
             return []
-        candidates = np.unique(np.concatenate(touched))
+        candidates = touched[0] if len(touched) == 1 else self._distinct(np.concatenate(touched))
         scores = acc[candidates]
         acc[candidates] = 0.0
         if len(candidates) > k:

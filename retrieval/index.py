@@ -24,7 +24,6 @@ import os
 import shutil
 import sys
 import time
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -41,7 +40,7 @@ from .figures import extract_figures
 from .models import Article, CorpusStats, Figure, Passage
 from .passages import dedup_key, passage_texts, visible_rows
 from .resources import Resources, cache_dir, data_files, load_resources
-from .store import Ragged, Strings, concat_ragged, open_array, save_array, save_strings
+from .store import Lookup, Ragged, Strings, concat_ragged, open_array, save_array, save_strings
 from .tokenize import article_places, tokens
 
 FORMAT = 2
@@ -138,6 +137,7 @@ def read_files(jobs: Sequence[tuple[Path, Path, str]], res: Resources) -> list[F
     results in the order of ``jobs``."""
     paths = [path for _, path, _ in jobs]
     total = sum(p.stat().st_size for p in paths)
+    _ = res.tokenizer  # indexing: jieba's in-memory table, much faster per character
     results: list[FileResult] = []
     articles = passages = 0
     with _progress(len(paths), total) as bar:
@@ -204,6 +204,7 @@ class Index:
         self.article_json = Strings(folder, "articles")
         self.article_file = open_array(folder, "article_file")
         self.vocab = Strings(folder, "vocab")
+        self.term_id = Lookup.open(folder, "vocab", self.vocab)
         self.visible = open_array(folder, "visible")
         self.bm25 = Bm25.open(folder, len(self.visible))
         self.max_idf = float(self.bm25.idf_array.max()) if len(self.bm25.idf_array) else 1.0
@@ -211,9 +212,10 @@ class Index:
     def __len__(self) -> int:
         return len(self.visible)
 
-    def term_id(self, term: str) -> int | None:
-        i = bisect_left(self.vocab, term)
-        return i if i < len(self.vocab) and self.vocab[i] == term else None
+    @property
+    def files(self) -> list[dict]:
+        """The corpus files indexed: path, size, mtime_ns, replaced bytes, read error."""
+        return json.loads((self.folder / "files.json").read_text(encoding="utf-8"))
 
     def idf(self, term: str) -> float:
         return self.bm25.idf(self.term_id(term))
@@ -271,9 +273,9 @@ class _Columns:
 
 def _kept_columns(old: Index, keep: set[str]) -> tuple[_Columns, dict[int, int]]:
     """The old version's rows of the files in ``keep``; returns them and old → new file index."""
-    file_map = {i: n for n, i in enumerate(
-        i for i, f in enumerate(old.manifest["files"]) if f["path"] in keep)}
-    files = [old.manifest["files"][i] for i in file_map]
+    old_files = old.files
+    file_map = {i: n for n, i in enumerate(i for i, f in enumerate(old_files) if f["path"] in keep)}
+    files = [old_files[i] for i in file_map]
     a_file = np.asarray(old.article_file)
     a_rows = np.flatnonzero(np.isin(a_file, list(file_map)))
     article_map = np.full(len(a_file), -1, dtype=np.int64)
@@ -361,6 +363,7 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
     save_strings(folder, "articles", cols.articles)
     save_array(folder, "article_file", np.asarray(cols.article_file, dtype=np.int32))
     save_strings(folder, "vocab", cols.vocab)
+    Lookup.save(folder, "vocab", cols.vocab)
     save_array(folder, "visible", visible)
     bm25.save(folder)
     used_articles = len(set(cols.article_index[visible].tolist()))
@@ -372,8 +375,10 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
         fingerprint=key.rsplit(":", 1)[-1],
     )
     manifest = {"format": FORMAT, "key": key, "corpus": str(corpus), "roots": roots,
-                "files": cols.files, "stats": stats.model_dump(mode="json")}
+                "stats": stats.model_dump(mode="json")}
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+    # Read only when the corpus changed: a large corpus's list should not slow every start.
+    (folder / "files.json").write_text(json.dumps(cols.files, ensure_ascii=False), "utf-8")
 
 
 def _scan(roots: Sequence[Path]) -> dict[str, tuple[Path, Path]]:
@@ -398,6 +403,10 @@ def _open_current(root: Path, notice: Notice) -> Index | None:
     if version is None:
         return None
     try:
+        manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT or manifest["key"].split(":")[0] != code_version():
+            notice("ganwen changed since the index was built; rebuilding")
+            return None
         return Index(version)
     except Exception as exc:  # any unreadable index is rebuilt, whatever broke it
         notice(f"index cache {version} is unreadable ({type(exc).__name__}); rebuilding")
@@ -416,20 +425,17 @@ def open_index(
     root = index_root(folder)
     old = None if rebuild else _open_current(root, notice)
     version = code_version()
-    if old is not None and old.manifest.get("key", "").split(":")[0] != version:
-        notice("ganwen changed since the index was built; rebuilding")
-        old = None
     roots = [str(folder.resolve())] + [r for r in (old.manifest["roots"][1:] if old else [])]
     roots += [str(Path(a).resolve()) for a in add if str(Path(a).resolve()) not in roots]
     found = _scan([Path(r) for r in roots])
     stats = {k: p.stat() for k, (_, p) in found.items()}
-    known = {f["path"]: f for f in old.manifest["files"]} if old else {}
-    unchanged = {k for k, st in stats.items() if k in known and _same(st, known[k])}
     fingerprint = hashlib.sha256(json.dumps(sorted(
         (k, st.st_size, st.st_mtime_ns) for k, st in stats.items())).encode()).hexdigest()[:16]
     key = f"{version}:{fingerprint}"
     if old is not None and old.key == key and old.manifest["roots"] == roots:
         return old
+    known = {f["path"]: f for f in old.files} if old else {}
+    unchanged = {k for k, st in stats.items() if k in known and _same(st, known[k])}
     todo = [k for k in found if k not in unchanged]
     if old is not None:
         removed = len(set(known) - set(found))

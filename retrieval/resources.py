@@ -20,6 +20,8 @@ DATA = resources.files("retrieval") / "data"
 # Words at least this frequent in jieba's dictionary may be rejoined across a stray space.
 MIN_JOIN_FREQ = 50
 PLACE_TAG = "ns"
+FAST_PATH_FROM = 200  # characters; a question is converted directly
+QUICK_MAX_CHARS = 1000  # texts up to this long are tokenized without loading jieba's table
 
 
 def cache_dir() -> Path:
@@ -65,13 +67,36 @@ def _place_lexicon() -> frozenset[str]:
 class Resources:
     def __init__(self) -> None:
         jieba.setLogLevel(logging.WARNING)
-        self.tokenizer = jieba.Tokenizer()
-        self.tokenizer.tmp_dir = str(cache_dir())
-        self.tokenizer.initialize()
-        self.tokenizer.load_userdict(str(DATA / "userdict.txt"))
         self.t2s = opencc.OpenCC("t2s")
         self.stopwords = frozenset((DATA / "stopwords.txt").read_text(encoding="utf-8").split())
         self.places = _place_lexicon()
+
+    @cached_property
+    def tokenizer(self) -> jieba.Tokenizer:
+        """jieba with the project dictionary, its table loaded in memory (0.5–0.8 s)."""
+        tokenizer = jieba.Tokenizer()
+        tokenizer.tmp_dir = str(cache_dir())
+        tokenizer.initialize()
+        tokenizer.load_userdict(str(DATA / "userdict.txt"))
+        return tokenizer
+
+    @cached_property
+    def quick_tokenizer(self) -> jieba.Tokenizer:
+        """The same segmentation over a memory-mapped table: instant to start, slower per
+        character; for questions and other short texts."""
+        from .frozen_dict import frozen_tokenizer
+
+        userdict = Path(str(DATA / "userdict.txt"))
+        try:
+            return frozen_tokenizer(cache_dir(), userdict)
+        except FileNotFoundError:
+            return frozen_tokenizer(cache_dir(), userdict, self.tokenizer)
+
+    def cutter(self, text: str) -> jieba.Tokenizer:
+        """The tokenizer for ``text``: the in-memory one once it is loaded or for long texts."""
+        if "tokenizer" in self.__dict__ or len(text) > QUICK_MAX_CHARS:
+            return self.tokenizer
+        return self.quick_tokenizer
 
     @cached_property
     def pos(self):
@@ -84,9 +109,29 @@ class Resources:
         return opencc.OpenCC("s2t")
 
     def is_word(self, word: str) -> bool:
-        return self.tokenizer.FREQ.get(word, 0) >= MIN_JOIN_FREQ
+        return (self.cutter(word).FREQ.get(word) or 0) >= MIN_JOIN_FREQ
+
+    @cached_property
+    def _traditional_chars(self) -> frozenset[str]:
+        """Characters t2s would change: those of its character table, and those a phrase
+        rewrites. Text holding none of them is already simplified."""
+        folder = Path(opencc.__file__).parent / "dictionary"
+        chars: set[str] = set()
+        for name in ("TSCharacters.txt", "TSPhrases.txt"):
+            for line in (folder / name).read_text(encoding="utf-8").splitlines():
+                key, _, values = line.partition("\t")
+                for value in values.split():
+                    if len(value) != len(key):
+                        chars.update(key)
+                    else:
+                        chars.update(k for k, v in zip(key, value) if k != v)
+        return frozenset(chars)
 
     def simplified(self, text: str) -> str:
+        # opencc-python-reimplemented converts ~0.3M characters/s, as slow as jieba: most
+        # articles are simplified already and need no pass at all.
+        if len(text) > FAST_PATH_FROM and self._traditional_chars.isdisjoint(text):
+            return text
         return self.t2s.convert(text)
 
     def traditional(self, text: str) -> str:

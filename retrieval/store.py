@@ -11,6 +11,7 @@ Hand-written: numpy gives memory-mapped arrays but no ragged string column; the 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -29,7 +30,8 @@ def open_array(folder: Path, name: str) -> np.ndarray:
     # An empty array cannot be memory-mapped; it costs nothing to read.
     if path.stat().st_size <= 128:
         return np.load(path, allow_pickle=False)
-    return np.load(path, mmap_mode="r", allow_pickle=False)
+    # A plain ndarray over the map: np.memmap's Python-level slicing costs microseconds a call.
+    return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
 
 
 def save_strings(folder: Path, name: str, items: Iterable[str | bytes]) -> int:
@@ -50,8 +52,8 @@ class Strings(Sequence[str]):
     def __init__(self, folder: Path, name: str):
         self.offsets = open_array(folder, f"{name}.offsets")
         blob = folder / f"{name}{BLOB}"
-        self.blob = (np.memmap(blob, dtype=np.uint8, mode="r") if blob.stat().st_size
-                     else np.zeros(0, dtype=np.uint8))
+        self.blob = (np.memmap(blob, dtype=np.uint8, mode="r").view(np.ndarray)
+                     if blob.stat().st_size else np.zeros(0, dtype=np.uint8))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -110,6 +112,41 @@ class Ragged:
         # Positions of every element of the chosen rows, without a Python loop over rows.
         index = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
         return Ragged(np.asarray(self.flat)[index], offsets)
+
+
+def string_hash(text: str) -> int:
+    """A stable 64-bit hash (Python's own hash changes from process to process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little",
+                          signed=True)
+
+
+class Lookup:
+    """Position of a string in a sorted string column, by binary search over its hashes
+    rather than over the strings: one searchsorted instead of ~20 decoded comparisons."""
+
+    def __init__(self, strings: Strings, hashes: np.ndarray, order: np.ndarray):
+        self.strings, self.hashes, self.order = strings, hashes, order
+
+    @staticmethod
+    def save(folder: Path, name: str, items: Sequence[str]) -> None:
+        hashes = np.fromiter((string_hash(s) for s in items), dtype=np.int64, count=len(items))
+        order = np.argsort(hashes, kind="stable").astype(np.int32)
+        save_array(folder, f"{name}.hash", hashes[order])
+        save_array(folder, f"{name}.hash_order", order)
+
+    @classmethod
+    def open(cls, folder: Path, name: str, strings: Strings) -> Lookup:
+        return cls(strings, open_array(folder, f"{name}.hash"),
+                   open_array(folder, f"{name}.hash_order"))
+
+    def __call__(self, text: str) -> int | None:
+        h = string_hash(text)
+        i = int(np.searchsorted(self.hashes, h))
+        while i < len(self.hashes) and self.hashes[i] == h:
+            if self.strings[int(self.order[i])] == text:
+                return int(self.order[i])
+            i += 1
+        return None
 
 
 def concat_ragged(parts: Sequence[Ragged]) -> Ragged:

@@ -16,7 +16,7 @@ PLACE_TAG = "ns"
 
 def tokens(text: str, res: Resources) -> list[str]:
     out = []
-    for word in res.tokenizer.cut_for_search(text):
+    for word in res.cutter(text).cut_for_search(text):
         word = word.strip().lower()
         if word and word not in res.stopwords and not NOISE.match(word):
             out.append(word)
@@ -25,7 +25,7 @@ def tokens(text: str, res: Resources) -> list[str]:
 
 def places(text: str, res: Resources) -> list[str]:
     """Place names a question names, from the place lexicon (no POS tagging at query time)."""
-    return list(dict.fromkeys(w for w in res.tokenizer.lcut(text) if w in res.places))
+    return list(dict.fromkeys(w for w in res.cutter(text).lcut(text) if w in res.places))
 
 
 def tagged_places(text: str, res: Resources) -> list[str]:

@@ -129,3 +129,27 @@ def test_lookalike_articles_are_told_apart_by_place(tmp_path):
     assert engine.ask("新余有多少项高频事项上线掌上办").answer.text == "840项"
     assert engine.ask("赣州经开区医疗床位总数是多少").answer.text == "3910张"
     assert engine.ask("吉安经开区医疗床位总数是多少").answer.text == "3917张"
+
+
+def test_simplified_fast_path_agrees_with_opencc(res):
+    from tests.helpers import SEEDS
+
+    for path in SEEDS.glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        assert res.simplified(text) == res.t2s.convert(text)
+    one_traditional = "发展" * 200 + "經濟"
+    assert res.simplified(one_traditional).endswith("经济")
+
+
+def test_quick_tokenizer_segments_like_jieba(res, engine):
+    """Questions are cut with the memory-mapped table; it must agree with jieba's own dict."""
+    from retrieval.evaluate import read_items
+    from tests.helpers import DATA
+
+    texts = [item["q"] for item in read_items(DATA / "dev.jsonl")]
+    texts += [p.text for p in engine.index.passages()[:40]]
+    quick, full = res.quick_tokenizer, res.tokenizer
+    for text in texts:
+        assert quick.lcut_for_search(text) == full.lcut_for_search(text)
+        assert quick.lcut(text) == full.lcut(text)
+    assert quick.total == full.total and len(quick.FREQ) == len(full.FREQ)

@@ -1,0 +1,158 @@
+"""The scale benchmark: ganwen against rank-bm25, bm25s (numba) and tantivy on one synthetic
+corpus per size, the same passages, tokens and 200 questions, printed as one table.
+
+    .venv/bin/pip install -e ".[bench]"
+    .venv/bin/python bench/bench.py --sizes 10000 100000 1000000
+
+Every system indexes the same jieba tokens (ganwen's, read back from its index); ganwen's build
+time also covers reading, cleaning, splitting and tokenizing the files and extracting figures.
+Load, query and memory are measured in a fresh process per system (bench/probe.py): load is
+opening the saved index (for bm25s including numba's first compilation); query is top-10 for
+pre-tokenized questions; answer is ganwen's whole ask() (tokenize, search, choose the figure);
+RSS is the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from synth import questions as draw_questions  # bench/ is the script's own folder
+from synth import write_corpus
+
+HERE = Path(__file__).resolve().parent
+
+QUESTIONS = 200
+PROBE_TIMEOUT_S = 1800
+
+
+def build_ganwen(work: Path) -> tuple[float, list[list[str]]]:
+    from retrieval.index import open_index
+    from retrieval.resources import load_resources
+
+    res = load_resources()
+    start = time.perf_counter()
+    index = open_index(work / "corpus", res, rebuild=True)
+    build = time.perf_counter() - start
+    vocab = list(index.vocab)
+    docs = [[vocab[t] for t in index.tokens[int(row)].tolist()] for row in index.visible]
+    return build, docs
+
+
+def build_bm25s(work: Path, docs: list[list[str]]) -> float:
+    import bm25s
+
+    start = time.perf_counter()
+    model = bm25s.BM25(method="atire", idf_method="robertson", k1=1.5, b=0.75, backend="numba")
+    model.index(docs, show_progress=False)
+    model.save(work / "bm25s")
+    return time.perf_counter() - start
+
+
+def build_tantivy(work: Path, docs: list[list[str]]) -> float:
+    import tantivy
+
+    start = time.perf_counter()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
+    builder.add_unsigned_field("id", stored=True)
+    path = work / "tantivy"
+    path.mkdir()
+    index = tantivy.Index(builder.build(), path=str(path))
+    writer = index.writer(heap_size=512_000_000, num_threads=os.cpu_count() or 1)
+    for n, doc in enumerate(docs):
+        writer.add_document(tantivy.Document(body=" ".join(doc), id=n))
+    writer.commit()
+    writer.wait_merging_threads()
+    return time.perf_counter() - start
+
+
+def probe(system: str, work: Path) -> dict:
+    try:
+        out = subprocess.run([sys.executable, str(HERE / "probe.py"), system, str(work)],
+                             capture_output=True, text=True, timeout=PROBE_TIMEOUT_S,
+                             env={**os.environ, "GANWEN_CACHE_DIR": str(work / "cache")})
+    except subprocess.TimeoutExpired:
+        return {"note": f"skipped: over {PROBE_TIMEOUT_S} s"}
+    if out.returncode:
+        return {"note": "failed: " + out.stderr.strip().splitlines()[-1][:80]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(size: int, out: Path) -> list[dict]:
+    from retrieval.resources import load_resources
+    from retrieval.tokenize import tokens
+
+    work = out / f"n{size}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    os.environ["GANWEN_CACHE_DIR"] = str(work / "cache")
+    meta = write_corpus(work / "corpus", size)
+    asked = draw_questions(meta, QUESTIONS)
+    del meta
+    res = load_resources()
+    spec = {"questions": asked, "queries": [tokens(res.simplified(q), res) for q in asked]}
+    (work / "questions.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    rows = []
+    build, docs = build_ganwen(work)
+    with (work / "tokens.pkl").open("wb") as f:
+        pickle.dump(docs, f, protocol=pickle.HIGHEST_PROTOCOL)
+    builds = {"ganwen": build, "bm25s": build_bm25s(work, docs), "tantivy": build_tantivy(work, docs)}
+    passages = len(docs)
+    del docs
+    for system in ("ganwen", "rank-bm25", "bm25s", "tantivy"):
+        result = probe(system, work)
+        result.setdefault("build_s", builds.get(system))
+        rows.append({"N": passages, "system": system, **result})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def fmt(v, digits=2) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| N | system | build s | load s | query p50 / p95 ms | answer (query + figure) p50 ms | RSS MB |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        query = (f"{fmt(r.get('query_p50'), 3)} / {fmt(r.get('query_p95'), 3)}"
+                 if r.get("query_p50") is not None else "—")
+        note = f" ({r['note']})" if r.get("note") else ""
+        lines.append(f"| {r['N']:,} | {r['system']}{note} | {fmt(r.get('build_s'), 1)} | "
+                     f"{fmt(r.get('load_s'))} | {query} | {fmt(r.get('answer_p50'), 2)} | "
+                     f"{fmt(r.get('rss_mb'), 0)} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    mem = next((l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
+                if l.startswith("MemTotal")), "0")
+    return (f"{os.cpu_count()} cores ({cpu}), {int(mem) / 1024 / 1024:.0f} GB, "
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    rows = []
+    for size in args.sizes:
+        rows += measure(size, args.out)
+    print(f"Machine: {machine()}\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

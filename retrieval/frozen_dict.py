@@ -1,0 +1,89 @@
+"""jieba's word-frequency table memory-mapped, so a process that only tokenizes questions starts
+without loading it.
+
+jieba keeps its dictionary (every word and every prefix of one, ~500,000 entries) in a dict that
+takes 0.5–0.8 s to unmarshal at every start, most of a warm ``ganwen ask``. A tokenizer reads it
+only through ``in``, ``[]`` and ``.get`` with the total frequency beside it, so the same table,
+written once as a sorted string column with a hash lookup (:mod:`retrieval.store`), serves a
+question's few hundred look-ups in well under a millisecond, giving the very same segmentation.
+Long texts (indexing) still use the real dict: per look-up it is much faster.
+
+Hand-written: cppjieba-mmap and the jieba ports bring other tokenizers, not jieba's own
+segmentation with the project dictionary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import jieba
+import numpy as np
+
+from .store import Lookup, Strings, open_array, save_array, save_strings
+
+
+class FrozenFreq(Mapping[str, int]):
+    """A read-only FREQ: word or prefix → frequency (0 for a prefix that is no word)."""
+
+    def __init__(self, folder: Path):
+        self.keys_ = Strings(folder, "freq_keys")
+        self.values = open_array(folder, "freq_values")
+        self.lookup = Lookup.open(folder, "freq_keys", self.keys_)
+
+    def __getitem__(self, key: str) -> int:
+        i = self.lookup(key)
+        if i is None:
+            raise KeyError(key)
+        return int(self.values[i])
+
+    def get(self, key: str, default=None):  # type: ignore[override]
+        i = self.lookup(key)
+        return default if i is None else int(self.values[i])
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.lookup(key) is not None
+
+    def __iter__(self):
+        return iter(self.keys_)
+
+    def __len__(self) -> int:
+        return len(self.keys_)
+
+
+def _key(userdict: Path) -> str:
+    h = hashlib.sha256(jieba.__version__.encode())
+    h.update(userdict.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def frozen_tokenizer(folder: Path, userdict: Path, full: "jieba.Tokenizer | None" = None
+                     ) -> jieba.Tokenizer:
+    """A jieba tokenizer over the memory-mapped table in ``folder`` (written from ``full``, a
+    loaded tokenizer with the user dictionary, the first time)."""
+    target = folder / f"jieba-frozen-{_key(userdict)}"
+    if not (target / "meta.json").exists():
+        if full is None:
+            raise FileNotFoundError(target)
+        tmp = folder / f"{target.name}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        keys = sorted(full.FREQ)
+        save_strings(tmp, "freq_keys", keys)
+        Lookup.save(tmp, "freq_keys", keys)
+        save_array(tmp, "freq_values", np.fromiter((full.FREQ[k] for k in keys), np.int64,
+                                                   count=len(keys)))
+        (tmp / "meta.json").write_text(json.dumps({"total": full.total}))
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process got there first
+            shutil.rmtree(tmp, ignore_errors=True)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = FrozenFreq(target)
+    tokenizer.total = json.loads((target / "meta.json").read_text())["total"]
+    tokenizer.initialized = True
+    return tokenizer
