@@ -40,8 +40,8 @@ def ganwen(work: Path, queries, questions) -> dict:
 
     start = time.perf_counter()
     engine = Engine.open(work / "corpus", notice=lambda m: print(m, file=sys.stderr))
+    engine.ask(questions[0])  # started = ready to answer: tokenizer and maps touched once
     load = time.perf_counter() - start
-    engine.index.top(queries[0], K)  # first touch of the memory maps
     query_ms = timed(lambda q: engine.index.top(q, K), queries)
     answer_ms = timed(engine.ask, questions)
     return {"load_s": load, "query_ms": query_ms, "answer_ms": answer_ms}

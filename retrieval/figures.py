@@ -103,7 +103,7 @@ def _parse_number(s: str) -> tuple[Decimal, Decimal | None] | None:
         import cn2an  # imported on first use: it costs a tenth of a second at start-up
 
         return Decimal(cn2an.cn2an("一" + s if s[0] in CN_LEADING else s, "normal")), None
-    except ValueError:  # 十四五 and the like
+    except (ValueError, KeyError):  # 十四五, 二亿两 and the like: cn2an's KeyError is a bug
         return None
 
 

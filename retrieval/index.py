@@ -94,6 +94,15 @@ def process_file(root: Path, path: Path, key: str | None, res: Resources) -> Fil
     except OSError as exc:
         result.error = exc.strerror or str(exc)
         return result
+    try:
+        _take_apart(source, key, res, result)
+    except Exception as exc:  # one odd file is skipped and reported, never the whole index
+        result.error = f"could not be processed ({type(exc).__name__}: {exc})"
+        result.articles, result.passages = [], []
+    return result
+
+
+def _take_apart(source, key: str, res: Resources, result: FileResult) -> None:
     result.replaced = source.replaced_bytes
     text = res.simplified(source.text)
     for article in articles_mod.split_articles(text, key, res.is_word):
@@ -107,7 +116,6 @@ def process_file(root: Path, path: Path, key: str | None, res: Resources) -> Fil
             # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
             # paragraph of the 萍乡 article that never names the city.
             result.passages.append((n, position, passage, figures, tokens(passage, res) + context))
-    return result
 
 
 _worker_res: Resources | None = None

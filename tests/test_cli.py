@@ -288,3 +288,29 @@ def test_index_prints_counts_of_the_bundled_corpus(tmp_path, engine):
     stats = engine.index.stats  # the same seeds opened in-process
     assert (articles, passages) == (stats.articles, stats.passages)
     assert 1 <= articles <= passages
+
+
+def test_index_is_quiet_off_a_terminal_and_adds_folders(tmp_path, joined_corpus):
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "x.txt").write_text("吉安市经开区综述\n吉安市经开区村均集体经营性收入61.5万元,同比增长9%。"
+                                 "全区新增规上工业企业31家,完成投资120亿元。", encoding="utf-8")
+    result = ganwen("--corpus", str(joined_corpus), "index", "--rebuild", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""  # no progress bar into a pipe
+    assert "passages" in result.stdout
+    added = ganwen("--corpus", str(joined_corpus), "index", "--add", str(extra), cwd=tmp_path)
+    assert added.returncode == 0 and str(extra) in added.stdout
+    answer = ganwen("--corpus", str(joined_corpus), "ask", "--json", "吉安市经开区新增规上工业企业多少家",
+                    cwd=tmp_path)
+    assert json.loads(answer.stdout)["answer"]["text"] == "31家"
+
+
+def test_index_shows_progress_on_a_terminal(tmp_path, joined_corpus):
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(str(GANWEN), ["--corpus", str(joined_corpus), "index", "--rebuild"],
+                          cwd=str(tmp_path), encoding="utf-8", timeout=120,
+                          env={**os.environ, "TERM": "xterm"})
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert re.search(r"indexing \d+ files", child.before) and "B/s" in child.before

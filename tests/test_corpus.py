@@ -197,3 +197,19 @@ def test_a_failed_update_leaves_the_old_index(res, corpus, monkeypatch):
     assert index_mod.current_version(root) == index.folder
     assert sorted(p.name for p in root.iterdir()) == sorted(["CURRENT", index.folder.name])
     assert index_mod.Index(index.folder).stats.passages == index.stats.passages
+
+
+def test_a_file_that_breaks_processing_is_skipped_and_reported(res, corpus, monkeypatch):
+    (corpus / "odd.txt").write_text("奇怪的文件\n" + ARTICLE + "奇怪标记。", encoding="utf-8")
+    real = index_mod.extract_figures
+
+    def extract(text):
+        if "奇怪标记" in text:
+            raise KeyError(1)
+        return real(text)
+
+    monkeypatch.setattr(index_mod, "extract_figures", extract)
+    index = index_mod.open_index(corpus, res)
+    assert [s.split(":")[0] for s in index.stats.skipped_files] == ["odd.txt"]
+    assert "KeyError" in index.stats.skipped_files[0]
+    assert index.stats.files == 5 and any("509.69" in p.text for p in index.passages())

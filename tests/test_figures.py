@@ -257,3 +257,9 @@ def test_seed_figures_are_exact_and_disjoint(name: str, text: str) -> None:
         assert f.start < f.end
     for a, b in zip(figures, figures[1:]):
         assert a.end <= b.start, (a.text, b.text)
+
+
+@pytest.mark.parametrize("text", ["二亿两个", "一二十两家", "五六十两项"])
+def test_numerals_cn2an_cannot_read_are_not_figures(text):
+    # cn2an raises KeyError (not ValueError) on these; they are words, not numbers.
+    assert all(f.text for f in extract_figures(text))

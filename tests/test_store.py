@@ -1,0 +1,56 @@
+"""The on-disk columns: strings, ragged id lists and the hashed lookup, memory-mapped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.store import Lookup, Ragged, Strings, concat_ragged, save_strings
+
+
+def test_strings_round_trip(tmp_path):
+    items = ["南康", "", "509.69亿元", "a" * 1000, "赣州经开区"]
+    assert save_strings(tmp_path, "s", items) == len(items)
+    column = Strings(tmp_path, "s")
+    assert len(column) == 5 and list(column) == items and column[-1] == "赣州经开区"
+    assert column[1:3] == ["", "509.69亿元"]
+    with pytest.raises(IndexError):
+        column[5]
+
+
+def test_empty_strings_column(tmp_path):
+    save_strings(tmp_path, "s", [])
+    assert list(Strings(tmp_path, "s")) == []
+
+
+def test_ragged_take_and_concat(tmp_path):
+    lists = [[1, 2, 3], [], [4], [5, 6]]
+    ragged = Ragged.from_lists(lists)
+    assert [r.tolist() for r in (ragged[i] for i in range(4))] == lists
+    taken = ragged.take(np.array([3, 0, 1]))
+    assert [taken[i].tolist() for i in range(3)] == [[5, 6], [1, 2, 3], []]
+    ragged.save(tmp_path, "r")
+    opened = Ragged.open(tmp_path, "r")
+    both = concat_ragged([opened, Ragged.from_lists([[7]])])
+    assert [both[i].tolist() for i in range(len(both))] == lists + [[7]]
+    assert len(Ragged.from_lists([]).take(np.array([], dtype=np.int64))) == 0
+
+
+def test_lookup_finds_every_string_and_nothing_else(tmp_path):
+    words = sorted({f"词{i}" for i in range(3000)} | {"", "南康", "509.69"})
+    save_strings(tmp_path, "v", words)
+    Lookup.save(tmp_path, "v", words)
+    lookup = Lookup.open(tmp_path, "v", Strings(tmp_path, "v"))
+    assert all(lookup(w) == i for i, w in enumerate(words))
+    assert lookup("没有的词") is None and lookup("词3000") is None
+
+
+def test_lookup_survives_hash_collisions(tmp_path, monkeypatch):
+    import retrieval.store as store
+
+    monkeypatch.setattr(store, "string_hash", lambda text: len(text))  # everything collides
+    words = ["ab", "cd", "ef", "g"]
+    save_strings(tmp_path, "v", words)
+    Lookup.save(tmp_path, "v", words)
+    lookup = Lookup.open(tmp_path, "v", Strings(tmp_path, "v"))
+    assert [lookup(w) for w in words] == [0, 1, 2, 3] and lookup("zz") is None
