@@ -92,12 +92,18 @@ def measure(size: int, out: Path) -> list[dict]:
     from retrieval.tokenize import tokens
 
     work = out / f"n{size}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    drawn = work / "drawn.json"  # the generated corpus is kept: same seed, same files
+    if not drawn.exists():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        meta = write_corpus(work / "corpus", size)
+        drawn.write_text(json.dumps(draw_questions(meta, QUESTIONS), ensure_ascii=False), "utf-8")
+        del meta
+    for built in ("cache", "bm25s", "tantivy"):
+        shutil.rmtree(work / built, ignore_errors=True)
+    (work / "tokens.pkl").unlink(missing_ok=True)
+    asked = json.loads(drawn.read_text(encoding="utf-8"))
     os.environ["GANWEN_CACHE_DIR"] = str(work / "cache")
-    meta = write_corpus(work / "corpus", size)
-    asked = draw_questions(meta, QUESTIONS)
-    del meta
     res = load_resources()
     spec = {"questions": asked, "queries": [tokens(res.simplified(q), res) for q in asked]}
     (work / "questions.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")

@@ -127,10 +127,20 @@ def coverage(tokens: Sequence[str], doc_tokens: set[str], idf: Callable[[str], f
     return sum(min(weights[t], mass[t]) for t in weights) / total if total else 0.0
 
 
+PROVINCES = frozenset(
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 "
+    "四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split())
+
+
 def names_places(places: Sequence[str], article: Article, text: str) -> bool:
-    """Every place the question names stands in the passage or its article's title/places."""
+    """Every place the question names stands in the passage or its article's title/places.
+
+    A province named beside a smaller place ("江西南康…") only says where that place is: the
+    smaller place decides; a province alone ("江西2023年GDP") must be named.
+    """
+    smaller = [p for p in places if p.rstrip("省") not in PROVINCES]
     where = f"{article.title} {' '.join(article.places)} {text}"
-    return all(p in where or p.rstrip("省市县区") in where for p in places)
+    return all(p in where or p.rstrip("省市县区") in where for p in smaller or places)
 
 
 def _quoted_values(q: Question) -> set[Decimal]:

@@ -10,9 +10,12 @@ IDF choice: BM25Okapi floors negative IDF (terms in more than half the passages)
 and lets them outrank rarer ones. ganwen uses epsilon=0 — a term in most passages weighs 0 —
 which is what bm25s's Robertson IDF does by clamping at 0.
 
-Querying is done here rather than by bm25s's ``retrieve``: its numba backend costs a second of
-import and JIT compilation at start-up, and both backends rank all N documents; this sums only
-the query terms' postings and ranks only the documents they touch.
+Querying is done here rather than by bm25s's ``retrieve``: its numba backend costs seconds of
+import and JIT compilation at start-up, and both backends add up every posting of every query
+term and rank all N documents. This uses MaxScore (Turtle & Flood 1995): terms are taken in
+order of their largest possible contribution; once the terms left could not lift a passage
+that none of the taken terms matched past the current k-th score, those terms' long postings
+are only looked up for the passages already found. The result is the exact top k.
 """
 
 from __future__ import annotations
@@ -38,9 +41,12 @@ def robertson_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 
 
 class Bm25:
-    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int):
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int,
+                 upper: np.ndarray | None = None):
         self.data, self.indices, self.indptr, self.n_docs = data, indices, indptr, n_docs
         self.idf_array = robertson_idf(np.diff(np.asarray(indptr)), n_docs)
+        # The largest weight of each term in any document: MaxScore's bound.
+        self.upper = upper if upper is not None else term_upper_bounds(data, indptr)
         # Scratch space reused by every query: scores of the documents a query touches.
         self._acc = np.zeros(n_docs, dtype=np.float32)
         self._mark = np.zeros(n_docs, dtype=np.int64)
@@ -57,57 +63,92 @@ class Bm25:
         rows = [flat[docs.offsets[i]:docs.offsets[i + 1]] for i in range(len(docs))]
         scores = model.build_index_from_ids(
             unique_token_ids=list(range(n_vocab)), corpus_token_ids=rows, show_progress=False)
-        return cls(scores["data"].astype(np.float32), scores["indices"].astype(np.int32),
-                   scores["indptr"].astype(np.int64), len(docs))
+        data, indices, indptr = (scores["data"].astype(np.float32),
+                                 scores["indices"].astype(np.int32), scores["indptr"].astype(np.int64))
+        return cls(*_sorted_columns(data, indices, indptr), len(docs))
 
     def save(self, folder: Path) -> None:
-        for name in ("data", "indices", "indptr"):
+        for name in ("data", "indices", "indptr", "upper"):
             save_array(folder, f"bm25.{name}", getattr(self, name))
 
     @classmethod
     def open(cls, folder: Path, n_docs: int) -> Bm25:
-        return cls(*(open_array(folder, f"bm25.{n}") for n in ("data", "indices", "indptr")),
-                   n_docs=n_docs)
+        data, indices, indptr, upper = (open_array(folder, f"bm25.{n}")
+                                        for n in ("data", "indices", "indptr", "upper"))
+        return cls(data, indices, indptr, n_docs, upper)
 
     def idf(self, term: int | None) -> float:
         return 0.0 if term is None else float(self.idf_array[term])
 
-    def _postings(self, terms: Sequence[int | None]):
-        """(documents, weights) per distinct query term, a repeated term counting again."""
-        for term, times in Counter(t for t in terms if t is not None).items():
-            if self.idf_array[term] <= 0:
-                continue  # in most passages: weighs nothing
-            start, end = self.indptr[term], self.indptr[term + 1]
-            yield self.indices[start:end], self.data[start:end] * times
-
     def scores(self, terms: Sequence[int | None]) -> np.ndarray:
         """Every document's score (for tests and comparisons; queries use :meth:`top`)."""
         out = np.zeros(self.n_docs, dtype=np.float64)
-        for docs, weights in self._postings(terms):
-            out[docs] += weights
+        for term, times in Counter(t for t in terms if t is not None).items():
+            docs, weights = self._column(term)
+            out[docs] += weights * times
         return out
-
-    def _distinct(self, docs: np.ndarray) -> np.ndarray:
-        """Each document once, in O(len) (no sort): keep the last place each one stands."""
-        places = np.arange(len(docs))
-        self._mark[docs] = places
-        return docs[self._mark[docs] == places]
 
     def top(self, terms: Sequence[int | None], k: int) -> list[tuple[int, float]]:
         """The k best documents with a positive score, best first (ties: lower id first)."""
-        touched = []
-        acc = self._acc
-        for docs, weights in self._postings(terms):
-            acc[docs] += weights  # a document appears once per term: no repeated index
-            touched.append(docs)
-        if not touched:
+        weighted = [(t, n) for t, n in Counter(t for t in terms if t is not None).items()
+                    if self.idf_array[t] > 0]  # a term in most passages weighs nothing
+        if not weighted or k <= 0:
             return []
-        candidates = touched[0] if len(touched) == 1 else self._distinct(np.concatenate(touched))
-        scores = acc[candidates]
+        weighted.sort(key=lambda tn: -float(self.upper[tn[0]]) * tn[1])
+        bounds = [float(self.upper[t]) * n for t, n in weighted]
+        acc, touched, left = self._acc, [], sum(bounds)
+        taken = 0
+        for (term, times), bound in zip(weighted, bounds):
+            docs, weights = self._column(term)
+            acc[docs] += weights * times  # a document appears once per term: no repeated index
+            touched.append(docs)
+            taken, left = taken + 1, left - bound
+            if taken < len(weighted) and sum(map(len, touched)) >= k:
+                found = self._distinct(touched)
+                if len(found) >= k and left < np.partition(acc[found], -k)[-k]:
+                    break  # passages none of these terms match cannot reach the top k
+        candidates = self._distinct(touched)
+        scores = acc[candidates].astype(np.float64)
         acc[candidates] = 0.0
+        for term, times in weighted[taken:]:
+            docs, weights = self._column(term)
+            at = np.minimum(np.searchsorted(docs, candidates), len(docs) - 1)
+            hit = docs[at] == candidates
+            scores[hit] += weights[at[hit]] * times
         if len(candidates) > k:
             best = np.argpartition(-scores, k - 1)[:k]
             candidates, scores = candidates[best], scores[best]
         order = np.lexsort((candidates, -scores))
         return [(int(candidates[i]), float(scores[i])) for i in order if scores[i] > 0]
 
+    def _column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.indptr[term], self.indptr[term + 1]
+        return self.indices[start:end], self.data[start:end]
+
+    def _distinct(self, parts: list[np.ndarray]) -> np.ndarray:
+        """Each document once, in O(len) (no sort): keep the last place each one stands."""
+        if len(parts) == 1:
+            return parts[0]
+        docs = np.concatenate(parts)
+        places = np.arange(len(docs))
+        self._mark[docs] = places
+        return docs[self._mark[docs] == places]
+
+
+def term_upper_bounds(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Each term's largest weight over all documents (0 for an unused term)."""
+    upper = np.zeros(len(indptr) - 1, dtype=np.float32)
+    nonempty = np.flatnonzero(np.diff(indptr) > 0)
+    if len(nonempty):
+        upper[nonempty] = np.maximum.reduceat(np.asarray(data), np.asarray(indptr)[nonempty])
+    return upper
+
+
+def _sorted_columns(data, indices, indptr):
+    """Postings in document order within each term (MaxScore looks documents up by bisection);
+    bm25s builds them so already, which this checks in one pass."""
+    columns = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    if len(indices) < 2 or np.all((np.diff(indices) > 0) | (np.diff(columns) > 0)):
+        return data, indices, indptr
+    order = np.lexsort((indices, columns))
+    return data[order], indices[order], indptr

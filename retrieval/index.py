@@ -363,11 +363,10 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
     save_strings(folder, "passage_text", cols.texts)
     save_strings(folder, "passage_figures", cols.figures)
     cols.tokens.save(folder, "passage_tokens")
-    for name in ("article_index", "position", "keys", "passage_file", "lengths"):
-        column = {"article_index": "passage_article", "keys": "passage_key",
-                  "passage_file": "passage_file", "position": "passage_position",
-                  "lengths": "passage_length"}[name]
-        save_array(folder, column, getattr(cols, name))
+    for column, values in (("passage_article", cols.article_index), ("passage_key", cols.keys),
+                           ("passage_file", cols.passage_file),
+                           ("passage_position", cols.position), ("passage_length", cols.lengths)):
+        save_array(folder, column, values)
     save_strings(folder, "articles", cols.articles)
     save_array(folder, "article_file", np.asarray(cols.article_file, dtype=np.int32))
     save_strings(folder, "vocab", cols.vocab)
@@ -389,20 +388,19 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
     (folder / "files.json").write_text(json.dumps(cols.files, ensure_ascii=False), "utf-8")
 
 
-def _scan(roots: Sequence[Path]) -> dict[str, tuple[Path, Path]]:
-    """Corpus files by their key (path relative to the first root; under an added root, its
-    name first), with the root they are read from."""
-    found: dict[str, tuple[Path, Path]] = {}
+def _scan(roots: Sequence[Path]) -> dict[str, corpus_mod.FileInfo]:
+    """Corpus files by their key: the path under the first root; under an added root, the
+    root's name first."""
+    found: dict[str, corpus_mod.FileInfo] = {}
     for n, root in enumerate(roots):
-        for path in corpus_mod.corpus_files(root):
-            rel = str(path.relative_to(root))
-            found[rel if n == 0 else f"{root.name}/{rel}"] = (root, path)
+        for info in corpus_mod.scan(root):
+            found[info.rel if n == 0 else f"{root.name}/{info.rel}"] = info
     return found
 
 
-def _same(st: os.stat_result, entry: dict) -> bool:
+def _same(info: corpus_mod.FileInfo, entry: dict) -> bool:
     """A file unchanged since it was indexed (and read without error then)."""
-    return (st.st_size == entry["size"] and st.st_mtime_ns == entry["mtime_ns"]
+    return (info.size == entry["size"] and info.mtime_ns == entry["mtime_ns"]
             and not entry.get("error"))
 
 
@@ -429,28 +427,27 @@ def open_index(
 
     ``add`` names further folders whose articles join this index from now on.
     """
-    corpus_mod.corpus_files(folder)  # a clear error for a missing folder, before anything else
+    corpus_mod.check_folder(folder)  # a clear error for a missing folder before anything else
     root = index_root(folder)
     old = None if rebuild else _open_current(root, notice)
     version = code_version()
     roots = [str(folder.resolve())] + [r for r in (old.manifest["roots"][1:] if old else [])]
     roots += [str(Path(a).resolve()) for a in add if str(Path(a).resolve()) not in roots]
     found = _scan([Path(r) for r in roots])
-    stats = {k: p.stat() for k, (_, p) in found.items()}
     fingerprint = hashlib.sha256(json.dumps(sorted(
-        (k, st.st_size, st.st_mtime_ns) for k, st in stats.items())).encode()).hexdigest()[:16]
+        (k, f.size, f.mtime_ns) for k, f in found.items())).encode()).hexdigest()[:16]
     key = f"{version}:{fingerprint}"
     if old is not None and old.key == key and old.manifest["roots"] == roots:
         return old
     known = {f["path"]: f for f in old.files} if old else {}
-    unchanged = {k for k, st in stats.items() if k in known and _same(st, known[k])}
+    unchanged = {k for k, f in found.items() if k in known and _same(f, known[k])}
     todo = [k for k in found if k not in unchanged]
     if old is not None:
         removed = len(set(known) - set(found))
         notice(f"corpus changed: {len(todo)} new or changed, {removed} removed files; updating")
     res = res or load_resources()
     started = time.monotonic()
-    results = read_files([(found[k][0], found[k][1], k) for k in todo], res)
+    results = read_files([(found[k].path.parent, found[k].path, k) for k in todo], res)
     cols, _ = _kept_columns(old, unchanged) if old is not None else (_empty_columns(), {})
     cols = _add_results(cols, results)
     skipped = [f"{r.path}: {r.error}" for r in results if r.error]

@@ -153,3 +153,9 @@ def test_quick_tokenizer_segments_like_jieba(res, engine):
         assert quick.lcut_for_search(text) == full.lcut_for_search(text)
         assert quick.lcut(text) == full.lcut(text)
     assert quick.total == full.total and len(quick.FREQ) == len(full.FREQ)
+
+
+def test_a_province_beside_a_city_does_not_hide_the_answer(engine):
+    assert engine.ask("江西南康2020年投资完成多少").answer.text == "509.69亿元"
+    assert engine.ask("江西省萍乡企业上云多少家").answer.text == "5712家"
+    assert engine.ask("广东深圳2022年GDP是多少").answer is None
