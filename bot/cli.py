@@ -91,7 +91,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from retrieval.engine import Engine
 
-    engine = Engine.open(args.corpus, rebuild=args.rebuild, add=args.add)
+    engine = Engine.open(args.corpus, rebuild=args.rebuild, add=args.add, check_files=True)
     s = engine.index.stats
     roots = engine.index.manifest["roots"]
     print(f"{' + '.join(roots)}: {s.files} files, {s.articles} articles, {s.passages} passages"

@@ -42,9 +42,9 @@ def robertson_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 
 class Bm25:
     def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int,
-                 upper: np.ndarray | None = None):
+                 upper: np.ndarray | None = None, idf: np.ndarray | None = None):
         self.data, self.indices, self.indptr, self.n_docs = data, indices, indptr, n_docs
-        self.idf_array = robertson_idf(np.diff(np.asarray(indptr)), n_docs)
+        self.idf_array = idf if idf is not None else robertson_idf(np.diff(indptr), n_docs)
         # The largest weight of each term in any document: MaxScore's bound.
         self.upper = upper if upper is not None else term_upper_bounds(data, indptr)
         # Scratch space reused by every query: scores of the documents a query touches.
@@ -70,12 +70,13 @@ class Bm25:
     def save(self, folder: Path) -> None:
         for name in ("data", "indices", "indptr", "upper"):
             save_array(folder, f"bm25.{name}", getattr(self, name))
+        save_array(folder, "bm25.idf", self.idf_array)
 
     @classmethod
     def open(cls, folder: Path, n_docs: int) -> Bm25:
-        data, indices, indptr, upper = (open_array(folder, f"bm25.{n}")
-                                        for n in ("data", "indices", "indptr", "upper"))
-        return cls(data, indices, indptr, n_docs, upper)
+        data, indices, indptr, upper, idf = (open_array(folder, f"bm25.{n}")
+                                             for n in ("data", "indices", "indptr", "upper", "idf"))
+        return cls(data, indices, indptr, n_docs, upper, idf)
 
     def idf(self, term: int | None) -> float:
         return 0.0 if term is None else float(self.idf_array[term])
@@ -96,14 +97,17 @@ class Bm25:
             return []
         weighted.sort(key=lambda tn: -float(self.upper[tn[0]]) * tn[1])
         bounds = [float(self.upper[t]) * n for t, n in weighted]
+        lengths = [int(self.indptr[t + 1] - self.indptr[t]) for t, _ in weighted]
         acc, touched, left = self._acc, [], sum(bounds)
-        taken = 0
-        for (term, times), bound in zip(weighted, bounds):
+        rest, seen, taken = sum(lengths), 0, 0
+        for (term, times), bound, length in zip(weighted, bounds, lengths):
             docs, weights = self._column(term)
             acc[docs] += weights * times  # a document appears once per term: no repeated index
             touched.append(docs)
-            taken, left = taken + 1, left - bound
-            if taken < len(weighted) and sum(map(len, touched)) >= k:
+            taken, left, rest, seen = taken + 1, left - bound, rest - length, seen + length
+            # Checking costs a pass over the candidates: worth it only while the postings
+            # left are longer than those already summed.
+            if taken < len(weighted) and seen >= k and rest > seen:
                 found = self._distinct(touched)
                 if len(found) >= k and left < np.partition(acc[found], -k)[-k]:
                     break  # passages none of these terms match cannot reach the top k

@@ -45,22 +45,30 @@ def check_folder(folder: Path) -> None:
 @dataclass(frozen=True)
 class FileInfo:
     rel: str  # path under the corpus folder, "/"-separated
-    path: Path
+    path: str
     size: int
     mtime_ns: int
 
 
-def scan(folder: Path) -> list[FileInfo]:
-    """The files ganwen reads in ``folder``, recursively, sorted by path, with size and mtime.
+@dataclass
+class Scan:
+    files: list[FileInfo] = field(default_factory=list)
+    folders: dict[str, int] = field(default_factory=dict)  # rel folder ("" = top) → mtime_ns
+
+
+def scan(folder: Path) -> Scan:
+    """The files ganwen reads in ``folder``, recursively, sorted by path, with size and mtime;
+    and the modification time of every folder (a file added, removed or renamed changes it).
 
     os.scandir, not pathlib: a news archive has 100,000 files and this runs at every start.
     """
     check_folder(folder)
-    found: list[FileInfo] = []
+    result = Scan()
     stack = [(str(folder), "")]
     while stack:
         directory, prefix = stack.pop()
         try:
+            result.folders[prefix] = os.stat(directory).st_mtime_ns
             entries = list(os.scandir(directory))
         except OSError:
             continue  # an unreadable subfolder holds nothing we can index
@@ -71,15 +79,29 @@ def scan(folder: Path) -> list[FileInfo]:
                 stack.append((entry.path, f"{prefix}{entry.name}/"))
             elif os.path.splitext(entry.name)[1].lower() in SUFFIXES and entry.is_file():
                 st = entry.stat()
-                found.append(FileInfo(f"{prefix}{entry.name}", Path(entry.path), st.st_size,
-                                      st.st_mtime_ns))
-    found.sort(key=lambda f: f.rel)
-    return found
+                result.files.append(FileInfo(f"{prefix}{entry.name}", entry.path, st.st_size,
+                                             st.st_mtime_ns))
+    result.files.sort(key=lambda f: f.rel)
+    return result
+
+
+def folders_unchanged(folders: dict[str, int]) -> bool:
+    """True when no folder (absolute path → mtime_ns from a previous :func:`scan`) has changed:
+    one stat per folder, not per file. A file rewritten in place goes unnoticed."""
+    if not folders:
+        return False
+    for path, mtime in folders.items():
+        try:
+            if os.stat(path).st_mtime_ns != mtime:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def corpus_files(folder: Path) -> list[Path]:
     """The files ganwen reads in ``folder``, recursively, in a stable order."""
-    return [f.path for f in scan(folder)]
+    return [Path(f.path) for f in scan(folder).files]
 
 
 def fingerprint(files: Iterable[Path], root: Path) -> str:

@@ -43,14 +43,17 @@ class Engine:
     @classmethod
     def open(
         cls, corpus: Path | None = None, *, notice: Notice = _stderr, rebuild: bool = False,
-        add: Sequence[Path] = (),
+        add: Sequence[Path] = (), check_files: bool | None = None,
     ) -> Engine:
         folder = corpus or default_corpus()
         res = load_resources()
-        return cls(open_index(folder, res, notice, rebuild=rebuild, add=add), res, folder)
+        index = open_index(folder, res, notice, rebuild=rebuild, add=add, check_files=check_files)
+        return cls(index, res, folder)
 
     def reload(self, notice: Notice = _stderr) -> Engine:
-        return Engine(open_index(self.corpus, self.res, notice), self.res, self.corpus)
+        """The corpus folder indexed again, every file checked (the bot's /reload)."""
+        return Engine(open_index(self.corpus, self.res, notice, check_files=True), self.res,
+                      self.corpus)
 
     def _search(self, question: str, k: int) -> list[tuple[int, RankedPassage]]:
         idx = self.index

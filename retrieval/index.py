@@ -45,6 +45,7 @@ from .tokenize import article_places, tokens
 
 FORMAT = 2
 Notice = Callable[[str], None]
+QUICK_CHECK_FROM = 5000  # files; a smaller corpus is checked file by file at every start
 PARALLEL_FROM_BYTES = 4 << 20  # below this much new text, worker start-up costs more than it saves
 CHUNK_FILES = 16
 
@@ -349,7 +350,7 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
 
 
 def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str],
-           skipped: list[str]) -> None:
+           skipped: list[str], folders: dict[str, int]) -> None:
     articles = [Article.model_validate_json(a) for a in cols.articles]
     rows_of: list[list[int]] = [[] for _ in articles]
     for row, a in enumerate(cols.article_index.tolist()):
@@ -382,20 +383,23 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
         fingerprint=key.rsplit(":", 1)[-1],
     )
     manifest = {"format": FORMAT, "key": key, "corpus": str(corpus), "roots": roots,
-                "stats": stats.model_dump(mode="json")}
+                "folders": folders, "stats": stats.model_dump(mode="json")}
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
     # Read only when the corpus changed: a large corpus's list should not slow every start.
     (folder / "files.json").write_text(json.dumps(cols.files, ensure_ascii=False), "utf-8")
 
 
-def _scan(roots: Sequence[Path]) -> dict[str, corpus_mod.FileInfo]:
-    """Corpus files by their key: the path under the first root; under an added root, the
-    root's name first."""
+def _scan(roots: Sequence[Path]) -> tuple[dict[str, corpus_mod.FileInfo], dict[str, int]]:
+    """Corpus files by their key (the path under the first root; under an added root, the
+    root's name first), and every folder's mtime under the same keys."""
     found: dict[str, corpus_mod.FileInfo] = {}
+    folders: dict[str, int] = {}
     for n, root in enumerate(roots):
-        for info in corpus_mod.scan(root):
-            found[info.rel if n == 0 else f"{root.name}/{info.rel}"] = info
-    return found
+        prefix = "" if n == 0 else f"{root.name}/"
+        scanned = corpus_mod.scan(root)
+        found.update((prefix + f.rel, f) for f in scanned.files)
+        folders.update((str(root / rel), mtime) for rel, mtime in scanned.folders.items())
+    return found, folders
 
 
 def _same(info: corpus_mod.FileInfo, entry: dict) -> bool:
@@ -421,11 +425,14 @@ def _open_current(root: Path, notice: Notice) -> Index | None:
 
 def open_index(
     folder: Path, res: Resources | None = None, notice: Notice = lambda _: None, *,
-    rebuild: bool = False, add: Sequence[Path] = (),
+    rebuild: bool = False, add: Sequence[Path] = (), check_files: bool | None = None,
 ) -> Index:
     """The index of ``folder``: the cached one when current, else updated and published.
 
-    ``add`` names further folders whose articles join this index from now on.
+    ``add`` names further folders whose articles join this index from now on. Whether the
+    cached index is current is decided file by file for corpora under QUICK_CHECK_FROM files
+    (or with ``check_files``), else by the folders' modification times, so that a process
+    serving a large archive starts without a stat per file.
     """
     corpus_mod.check_folder(folder)  # a clear error for a missing folder before anything else
     root = index_root(folder)
@@ -433,7 +440,12 @@ def open_index(
     version = code_version()
     roots = [str(folder.resolve())] + [r for r in (old.manifest["roots"][1:] if old else [])]
     roots += [str(Path(a).resolve()) for a in add if str(Path(a).resolve()) not in roots]
-    found = _scan([Path(r) for r in roots])
+    quick = check_files is False or (check_files is None and old is not None
+                                     and old.stats.files >= QUICK_CHECK_FROM)
+    if (quick and old is not None and old.manifest["roots"] == roots
+            and corpus_mod.folders_unchanged(old.manifest.get("folders", {}))):
+        return old
+    found, folders = _scan([Path(r) for r in roots])
     fingerprint = hashlib.sha256(json.dumps(sorted(
         (k, f.size, f.mtime_ns) for k, f in found.items())).encode()).hexdigest()[:16]
     key = f"{version}:{fingerprint}"
@@ -447,7 +459,7 @@ def open_index(
         notice(f"corpus changed: {len(todo)} new or changed, {removed} removed files; updating")
     res = res or load_resources()
     started = time.monotonic()
-    results = read_files([(found[k].path.parent, found[k].path, k) for k in todo], res)
+    results = read_files([(Path(found[k].path).parent, Path(found[k].path), k) for k in todo], res)
     cols, _ = _kept_columns(old, unchanged) if old is not None else (_empty_columns(), {})
     cols = _add_results(cols, results)
     skipped = [f"{r.path}: {r.error}" for r in results if r.error]
@@ -457,7 +469,7 @@ def open_index(
     tmp = root / f"{target.name}.tmp"
     tmp.mkdir()
     try:
-        _write(cols, tmp, key, folder, roots, skipped)
+        _write(cols, tmp, key, folder, roots, skipped, folders)
         os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

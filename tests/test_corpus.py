@@ -213,3 +213,16 @@ def test_a_file_that_breaks_processing_is_skipped_and_reported(res, corpus, monk
     assert [s.split(":")[0] for s in index.stats.skipped_files] == ["odd.txt"]
     assert "KeyError" in index.stats.skipped_files[0]
     assert index.stats.files == 5 and any("509.69" in p.text for p in index.passages())
+
+
+def test_large_corpora_are_checked_by_folder_at_start(res, corpus, reads, monkeypatch):
+    monkeypatch.setattr(index_mod, "QUICK_CHECK_FROM", 1)  # as if the corpus were an archive
+    first = index_mod.open_index(corpus, res)
+    changed = next(corpus.glob("003_*.txt"))
+    changed.write_text(changed.read_text(encoding="utf-8").replace("3910", "3999"), encoding="utf-8")
+    assert index_mod.open_index(corpus, res).folder == first.folder  # in place: not seen …
+    checked = index_mod.open_index(corpus, res, check_files=True)  # … until every file is checked
+    assert reads[-1] == [changed.name] and checked.folder != first.folder
+    (corpus / "new.txt").write_text(ARTICLE, encoding="utf-8")  # a new file changes its folder
+    assert index_mod.open_index(corpus, res).folder != checked.folder
+    assert reads[-1] == ["new.txt"]
