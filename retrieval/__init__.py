@@ -1,0 +1,1 @@
+"""ganwen's engine: corpus → clean articles → passages → BM25 index → ranked passages → figures → answer."""

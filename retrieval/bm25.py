@@ -30,6 +30,7 @@ from .store import Ragged, open_array, save_array
 
 K1 = 1.5
 B = 0.75
+COMPILED_FROM = 200_000  # documents; below, numpy is as fast and numba's import is not worth it
 EPSILON = 0.0  # rank-bm25's epsilon: negative IDF becomes 0
 
 
@@ -95,6 +96,29 @@ class Bm25:
                     if self.idf_array[t] > 0]  # a term in most passages weighs nothing
         if not weighted or k <= 0:
             return []
+        kernel = self._kernel()
+        if kernel is not None:
+            docs, scores = kernel.top_k(
+                self.data, self.indices, self.indptr, np.array([t for t, _ in weighted], np.int64),
+                np.array([n for _, n in weighted], np.float32), self._acc, self._touched, k)
+            order = np.lexsort((docs, -scores))
+            return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
+        return self._maxscore(weighted, k)
+
+    def _kernel(self):
+        """The compiled kernel for a large index, when numba is installed (else None)."""
+        if self.n_docs < COMPILED_FROM:
+            return None
+        if not hasattr(self, "_compiled"):
+            try:
+                from . import bm25_kernel
+            except ImportError:
+                bm25_kernel = None
+            self._compiled = bm25_kernel
+            self._touched = np.empty(self.n_docs, dtype=np.int64)
+        return self._compiled
+
+    def _maxscore(self, weighted: list[tuple[int, int]], k: int) -> list[tuple[int, float]]:
         weighted.sort(key=lambda tn: -float(self.upper[tn[0]]) * tn[1])
         bounds = [float(self.upper[t]) * n for t, n in weighted]
         lengths = [int(self.indptr[t + 1] - self.indptr[t]) for t, _ in weighted]
