@@ -108,13 +108,21 @@ def measure(size: int, out: Path) -> list[dict]:
     res = load_resources()
     spec = {"questions": asked, "queries": [tokens(res.simplified(q), res) for q in asked]}
     (work / "questions.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    rows = []
     build, docs = build_ganwen(work)
     with (work / "tokens.pkl").open("wb") as f:
         pickle.dump(docs, f, protocol=pickle.HIGHEST_PROTOCOL)
-    builds = {"ganwen": build, "bm25s": build_bm25s(work, docs), "tantivy": build_tantivy(work, docs)}
-    passages = len(docs)
+    builds = {"ganwen": build, "bm25s": build_bm25s(work, docs), "tantivy": build_tantivy(work, docs),
+              "passages": len(docs)}
+    (work / "builds.json").write_text(json.dumps(builds))
     del docs
+    return probe_all(work, builds)
+
+
+def probe_all(work: Path, builds: dict) -> list[dict]:
+    """Load, query and memory of every system on the indexes built in ``work``."""
+    os.environ["GANWEN_CACHE_DIR"] = str(work / "cache")
+    passages = builds["passages"]
+    rows = []
     for system in ("ganwen", "rank-bm25", "bm25s", "tantivy"):
         result = probe(system, work)
         if system != "rank-bm25":  # a restart: the second fresh process, page cache warm
@@ -155,10 +163,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--probes-only", action="store_true",
+                        help="measure again on the indexes the last run built (builds.json)")
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
-        rows += measure(size, args.out)
+        work = args.out / f"n{size}"
+        if args.probes_only:
+            rows += probe_all(work, json.loads((work / "builds.json").read_text()))
+        else:
+            rows += measure(size, args.out)
     print(f"Machine: {machine()}\n")
     print(table(rows))
 

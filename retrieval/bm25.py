@@ -101,7 +101,7 @@ class Bm25:
             docs, scores = kernel.top_k(
                 self.data, self.indices, self.indptr, np.array([t for t, _ in weighted], np.int64),
                 np.array([n for _, n in weighted], np.float32), self._acc, self._touched, k)
-            order = np.lexsort((docs, -scores))
+            order = np.lexsort((docs, -scores))[:k]
             return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
         return self._maxscore(weighted, k)
 

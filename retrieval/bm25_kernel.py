@@ -4,7 +4,8 @@ k in a heap, in one pass each, with numba.
 At a million passages a question's terms have ~600,000 postings; numpy's scatter-add and
 selection over them cost ~4 ms, as much as the rest of answering. Compiled loops do it in about
 a millisecond (the same loops bm25s compiles; it then ranks all N documents, this only the
-touched ones). numba is imported only for an index that large (its import and the cached
+touched ones), and one query uses every core: each thread takes a range of documents, finds
+its part of each posting list by bisection, and keeps its own top k. numba is imported only for an index that large (its import and the cached
 compiled code cost ~0.3 s at start-up), and its compiled code is cached in ganwen's cache
 folder, so only the first run on a machine compiles.
 """
@@ -19,7 +20,7 @@ from .resources import cache_dir
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
 
-from numba import njit  # noqa: E402  (after NUMBA_CACHE_DIR: numba reads it at import)
+from numba import get_num_threads, njit, prange  # noqa: E402  (numba reads NUMBA_CACHE_DIR at import)
 
 
 @njit(cache=True, nogil=True)
@@ -28,19 +29,53 @@ def _better(s1, d1, s2, d2):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def top_k(data, indices, indptr, terms, weights, acc, touched, k):  # pragma: no cover
-    """Documents and scores of the k best (ties: lower id first), unordered; ``acc`` and
-    ``touched`` are scratch arrays of the number of documents, ``acc`` left all zero."""
-    n = 0
-    for j in range(len(terms)):
-        t = terms[j]
-        w = weights[j]
-        for p in range(indptr[t], indptr[t + 1]):
-            d = indices[p]
-            touched[n] = d
-            n += acc[d] == 0.0  # branch-free: a first visit keeps its place in ``touched``
-            acc[d] += data[p] * w
-    return _select(acc, touched, n, k)
+def _lower_bound(indices, lo, hi, doc):  # pragma: no cover - compiled
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if indices[mid] < doc:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _blocks(data, indices, indptr, terms, weights, acc, touched, k, blocks):  # pragma: no cover
+    """Each thread sums the postings of its own range of documents (so no two write the same
+    score) and keeps that range's top k; returns every block's heap, to be merged."""
+    n_docs = acc.shape[0]
+    size = (n_docs + blocks - 1) // blocks
+    out_d = np.full((blocks, k), -1, np.int64)
+    out_s = np.zeros((blocks, k), np.float32)
+    for b in prange(blocks):
+        first = b * size
+        last = min(n_docs, first + size)
+        n = first  # this block's part of ``touched`` starts at its first document
+        for j in range(len(terms)):
+            t = terms[j]
+            w = weights[j]
+            # postings are in document order: this block's run of them, by bisection
+            start = _lower_bound(indices, indptr[t], indptr[t + 1], first)
+            end = _lower_bound(indices, start, indptr[t + 1], last)
+            for p in range(start, end):
+                d = indices[p]
+                touched[n] = d
+                n += acc[d] == 0.0  # branch-free: a first visit keeps its place in ``touched``
+                acc[d] += data[p] * w
+        docs, scores = _select(acc, touched[first:n], n - first, k)
+        out_d[b, :len(docs)] = docs
+        out_s[b, :len(docs)] = scores
+    return out_d, out_s
+
+
+def top_k(data, indices, indptr, terms, weights, acc, touched, k):
+    """Documents and scores of the k best (unordered), over one block of documents per thread;
+    ``acc`` (scores) and ``touched`` are scratch arrays of the number of documents, ``acc`` left
+    all zero."""
+    docs, scores = _blocks(data, indices, indptr, terms, weights, acc, touched, k,
+                           get_num_threads())
+    keep = docs.ravel() >= 0
+    return docs.ravel()[keep], scores.ravel()[keep]
 
 
 @njit(cache=True, nogil=True)

@@ -226,3 +226,10 @@ def test_large_corpora_are_checked_by_folder_at_start(res, corpus, reads, monkey
     (corpus / "new.txt").write_text(ARTICLE, encoding="utf-8")  # a new file changes its folder
     assert index_mod.open_index(corpus, res).folder != checked.folder
     assert reads[-1] == ["new.txt"]
+
+
+def test_answering_code_is_not_part_of_the_index_key():
+    names = {f"{m}.py" for m in index_mod.INDEX_MODULES}
+    here = Path(index_mod.__file__).parent
+    assert names <= {p.name for p in here.glob("*.py")}  # every listed module exists
+    assert {"answer.py", "question.py", "engine.py", "bm25_kernel.py"}.isdisjoint(names)

@@ -1,0 +1,26 @@
+"""The benchmark's synthetic corpus is a corpus ganwen reads like any other: articles with a
+title, a date line and paragraphs that become one passage each, with figures."""
+
+from __future__ import annotations
+
+import sys
+
+from retrieval.engine import Engine
+from tests.helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synth import PASSAGES_PER_FILE, questions, write_corpus  # noqa: E402
+
+
+def test_synthetic_corpus_indexes_one_passage_per_paragraph(tmp_path):
+    meta = write_corpus(tmp_path / "corpus", 30, seed=3)
+    assert len(meta) == 30 // PASSAGES_PER_FILE
+    engine = Engine.open(tmp_path / "corpus", notice=lambda _: None)
+    stats = engine.index.stats
+    assert (stats.files, stats.articles, stats.passages) == (3, 3, 30)
+    assert all(len(p.figures) == 3 for p in engine.index.passages())
+    asked = questions(meta, 5, seed=4)
+    assert len(asked) == 5 and all(q.endswith("多少") for q in asked)
+    for q in asked:
+        place = next(m["place"] for m in meta if q.startswith(m["place"]))
+        assert all(place in rp.article.title for rp in engine.ask(q).passages[:1])
