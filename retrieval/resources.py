@@ -80,6 +80,10 @@ class Resources:
         jieba.setLogLevel(logging.WARNING)
         self.t2s = opencc.OpenCC("t2s")
         self.stopwords = frozenset((DATA / "stopwords.txt").read_text(encoding="utf-8").split())
+        pairs = [line.split() for line in (DATA / "aliases.txt").read_text(encoding="utf-8")
+                 .splitlines() if line.strip() and not line.startswith("#")]
+        # Longest first, so 高新技术产业开发区 is not read as 高新技术 + 产业开发区.
+        self.aliases = tuple(sorted(((a, b) for a, b in pairs), key=lambda p: -len(p[0])))
         self.places = _place_lexicon()
 
     @cached_property
@@ -118,6 +122,13 @@ class Resources:
     @cached_property
     def s2t(self) -> opencc.OpenCC:
         return opencc.OpenCC("s2t")
+
+    def canonical(self, text: str) -> str:
+        """``text`` with long official names in their short form, for tokenizing only."""
+        for long, short in self.aliases:
+            if long in text:
+                text = text.replace(long, short)
+        return text
 
     def is_word(self, word: str) -> bool:
         return (self.cutter(word).FREQ.get(word) or 0) >= MIN_JOIN_FREQ

@@ -15,6 +15,7 @@ PLACE_TAG = "ns"
 
 
 def tokens(text: str, res: Resources) -> list[str]:
+    text = res.canonical(text)
     out = []
     for word in res.cutter(text).cut_for_search(text):
         word = word.strip().lower()
@@ -25,6 +26,7 @@ def tokens(text: str, res: Resources) -> list[str]:
 
 def places(text: str, res: Resources) -> list[str]:
     """Place names a question names, from the place lexicon (no POS tagging at query time)."""
+    text = res.canonical(text)
     return list(dict.fromkeys(w for w in res.cutter(text).lcut(text) if w in res.places))
 
 

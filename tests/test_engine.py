@@ -159,3 +159,11 @@ def test_a_province_beside_a_city_does_not_hide_the_answer(engine):
     assert engine.ask("江西南康2020年投资完成多少").answer.text == "509.69亿元"
     assert engine.ask("江西省萍乡企业上云多少家").answer.text == "5712家"
     assert engine.ask("广东深圳2022年GDP是多少").answer is None
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("赣州经济技术开发区医疗床位总数是多少", "3910张"),  # the corpus says 赣州经开区
+    ("南昌经济技术开发区有多少家工业企业", "3000余家"),
+])
+def test_official_long_names_find_their_short_form(engine, question, figure):
+    assert engine.ask(question).answer.text == figure
