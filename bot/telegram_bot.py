@@ -11,6 +11,7 @@ reads the question back from the quoted message, so it keeps working across rest
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -220,10 +221,11 @@ async def on_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    articles = list(state(context).engine.index.articles.values())
-    lines = [f"• {render.esc(render.source_line(a))}" for a in articles[:MAX_SOURCES_LISTED]]
-    if len(articles) > MAX_SOURCES_LISTED:
-        lines.append(TEXTS["sources_more"].format(n=len(articles) - MAX_SOURCES_LISTED))
+    index = state(context).engine.index
+    listed = itertools.islice(index.iter_articles(), MAX_SOURCES_LISTED)
+    lines = [f"• {render.esc(render.source_line(a))}" for a in listed]
+    if index.stats.articles > MAX_SOURCES_LISTED:
+        lines.append(TEXTS["sources_more"].format(n=index.stats.articles - MAX_SOURCES_LISTED))
     for text in render._pack(lines, render.MAX_MESSAGE):
         await update.message.reply_html(text)
 

@@ -7,9 +7,7 @@ lines, scripts and page chrome elements dropped).
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -99,20 +97,6 @@ def folders_unchanged(folders: dict[str, int]) -> bool:
     return True
 
 
-def corpus_files(folder: Path) -> list[Path]:
-    """The files ganwen reads in ``folder``, recursively, in a stable order."""
-    return [Path(f.path) for f in scan(folder).files]
-
-
-def fingerprint(files: Iterable[Path], root: Path) -> str:
-    """A digest of names, sizes and modification times: cheap enough to check on every start."""
-    h = hashlib.sha256()
-    for p in files:
-        st = p.stat()
-        h.update(f"{p.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
-
-
 def decode(data: bytes) -> tuple[str, int]:
     """UTF-8 (with or without BOM), invalid sequences replaced; returns the count replaced."""
     text = data.decode("utf-8-sig", errors="replace")
@@ -133,29 +117,8 @@ def html_to_text(html: str) -> str:
     return soup.get_text()
 
 
-@dataclass
-class LoadResult:
-    files: list[SourceFile] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # "path: reason"
-
-    @property
-    def replaced_bytes(self) -> int:
-        return sum(f.replaced_bytes for f in self.files)
-
-
 def read_file(path: Path, root: Path) -> SourceFile:
     text, replaced = decode(path.read_bytes())
     if path.suffix.lower() in (".html", ".htm"):
         text = html_to_text(text)
     return SourceFile(path=str(path.relative_to(root)), text=text, replaced_bytes=replaced)
-
-
-def load_corpus(folder: Path, files: list[Path] | None = None) -> LoadResult:
-    """Read every corpus file; an unreadable file is skipped and reported, never fatal."""
-    result = LoadResult()
-    for path in files if files is not None else corpus_files(folder):
-        try:
-            result.files.append(read_file(path, folder))
-        except OSError as exc:
-            result.skipped.append(f"{path.relative_to(folder)}: {exc.strerror or exc}")
-    return result

@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -254,11 +254,14 @@ class Index:
     def passages(self) -> list[Passage]:
         return [self.passage(d) for d in range(len(self))]
 
+    def iter_articles(self) -> Iterator[Article]:
+        """The articles that have indexed passages, in corpus order, read one at a time."""
+        used = np.unique(np.asarray(self.article_index)[np.asarray(self.visible)])
+        return (self.article(int(i)) for i in used)
+
     @property
     def articles(self) -> dict[str, Article]:
-        """The articles that have indexed passages, in corpus order."""
-        used = np.unique(np.asarray(self.article_index)[np.asarray(self.visible)])
-        return {a.id: a for a in (self.article(int(i)) for i in used)}
+        return {a.id: a for a in self.iter_articles()}
 
 
 # --- building a version ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import index as index_mod
-from retrieval.corpus import CorpusError, bundled_corpus, decode, load_corpus, read_file
+from retrieval.corpus import CorpusError, bundled_corpus, decode, read_file, scan
 from tests.helpers import SEEDS
 
 ARTICLE = ("赣州经开区医疗床位总数达3910张,新增医疗床位1290张。全区村均集体经营性收入60.54万元,"
@@ -37,8 +37,9 @@ def test_markdown_and_htm_and_subfolders_are_read(tmp_path):
     (tmp_path / "sub" / "a.md").write_text("# 标题\n\n" + ARTICLE, encoding="utf-8")
     (tmp_path / "b.htm").write_text(f"<p>{ARTICLE}</p>", encoding="utf-8")
     (tmp_path / "c.pdf").write_bytes(b"%PDF")
-    loaded = load_corpus(tmp_path)
-    assert sorted(f.path for f in loaded.files) == ["b.htm", "sub/a.md"]
+    (tmp_path / ".hidden.txt").write_text(ARTICLE, encoding="utf-8")
+    assert [f.rel for f in scan(tmp_path).files] == ["b.htm", "sub/a.md"]
+    assert ARTICLE in read_file(tmp_path / "sub" / "a.md", tmp_path).text
 
 
 def test_invalid_bytes_are_replaced_and_counted():
@@ -48,9 +49,9 @@ def test_invalid_bytes_are_replaced_and_counted():
     assert decode("已有\ufffd字符".encode()) == ("已有\ufffd字符", 0)
 
 
-def test_unreadable_file_is_skipped_not_fatal(tmp_path, monkeypatch):
-    (tmp_path / "good.txt").write_text(ARTICLE, encoding="utf-8")
-    (tmp_path / "bad.txt").write_text(ARTICLE, encoding="utf-8")
+def test_unreadable_file_is_skipped_not_fatal(res, tmp_path, monkeypatch):
+    shutil.copytree(SEEDS, tmp_path / "c")
+    (tmp_path / "c" / "bad.txt").write_text(ARTICLE, encoding="utf-8")
     real = Path.read_bytes
 
     def read_bytes(self):
@@ -59,9 +60,9 @@ def test_unreadable_file_is_skipped_not_fatal(tmp_path, monkeypatch):
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    loaded = load_corpus(tmp_path)
-    assert [f.path for f in loaded.files] == ["good.txt"]
-    assert loaded.skipped == ["bad.txt: Permission denied"]
+    index = index_mod.open_index(tmp_path / "c", res)
+    assert index.stats.skipped_files == ("bad.txt: Permission denied",)
+    assert index.stats.files == 5 and index.stats.passages > 0
 
 
 @pytest.mark.parametrize("make", ["missing", "file", "empty"])

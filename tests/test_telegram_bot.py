@@ -282,3 +282,13 @@ async def test_handler_exception_is_logged_and_apologized(tg, engine, monkeypatc
         (sent,) = await reply_to(tg, NANKANG)
     assert "抱歉" in apology["text"] and "509.69亿元" in sent["text"]
     assert any("engine exploded" in r.getMessage() for r in caplog.records)
+
+
+async def test_sources_lists_at_most_the_cap(tg, engine, monkeypatch):
+    import bot.telegram_bot as tb
+
+    monkeypatch.setattr(tb, "MAX_SOURCES_LISTED", 2)
+    async with polling(tg, engine):
+        (sources,) = await reply_to(tg, "/sources")
+    assert sources["text"].count("•") == 2
+    assert f"另有{engine.index.stats.articles - 2}篇" in sources["text"]
