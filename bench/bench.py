@@ -151,10 +151,11 @@ def table(rows: list[dict]) -> str:
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
-    mem = next((l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
-                if l.startswith("MemTotal")), "0")
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo
+                if line.startswith("model name")), platform.processor())
+    mem = next((line.split()[1] for line in meminfo if line.startswith("MemTotal")), "0")
     return (f"{os.cpu_count()} cores ({cpu}), {int(mem) / 1024 / 1024:.0f} GB, "
             f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
 

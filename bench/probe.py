@@ -113,7 +113,7 @@ def main() -> None:
         result.pop(key, None)
     # ru_maxrss survives exec on Linux (it would report the parent); VmHWM is this process own.
     status = Path("/proc/self/status").read_text().splitlines()
-    result["rss_mb"] = int(next(l.split()[1] for l in status if l.startswith("VmHWM"))) / 1024
+    result["rss_mb"] = int(next(line.split()[1] for line in status if line.startswith("VmHWM"))) / 1024
     print(json.dumps(result))
 
 

@@ -93,8 +93,8 @@ def _headers(lines: list[str]) -> list[_Header]:
 
 def _has_body(lines: list[str]) -> bool:
     return any(
-        len(l) >= 30 and cleaning.SENTENCE_PUNCT.search(l) and not cleaning.is_chrome(l)
-        for l in lines
+        len(line) >= 30 and cleaning.SENTENCE_PUNCT.search(line) and not cleaning.is_chrome(line)
+        for line in lines
     )
 
 

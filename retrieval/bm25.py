@@ -124,7 +124,7 @@ class Bm25:
         lengths = [int(self.indptr[t + 1] - self.indptr[t]) for t, _ in weighted]
         acc, touched, left = self._acc, [], sum(bounds)
         rest, seen, taken = sum(lengths), 0, 0
-        for (term, times), bound, length in zip(weighted, bounds, lengths):
+        for (term, times), bound, length in zip(weighted, bounds, lengths, strict=True):
             docs, weights = self._column(term)
             acc[docs] += weights * times  # a document appears once per term: no repeated index
             touched.append(docs)

@@ -141,7 +141,7 @@ def join_pages(lines: list[str]) -> list[str]:
     Only a run of numbered lines 1、2、3… of page length counts as pages, so a numbered list in an
     ordinary article is left alone.
     """
-    numbered = [(i, int(m.group(1))) for i, l in enumerate(lines) if (m := PAGE_MARKER.match(l))]
+    numbered = [(i, int(m.group(1))) for i, line in enumerate(lines) if (m := PAGE_MARKER.match(line))]
     run = [i for k, (i, n) in enumerate(numbered) if n == k + 1]
     if len(run) < 2 or sum(len(lines[i]) >= PAGE_MIN_CHARS for i in run) < len(run) - 1:
         return lines
@@ -171,8 +171,8 @@ def clean_body(lines: Iterable[str], is_word: Callable[[str], bool]) -> list[str
     """Cleaned, non-empty, non-chrome lines; pages joined first so split words meet again."""
     text = "\n".join(lines)
     text = IMAGE_TAG.sub("", text)
-    raw = [remove_inline_junk(l.strip()) for l in text.split("\n")]
-    raw = join_pages([l for l in raw if l])
+    raw = [remove_inline_junk(line.strip()) for line in text.split("\n")]
+    raw = join_pages([line for line in raw if line])
     out = []
     for line in raw:
         line = normalize_line(line, is_word)

@@ -61,7 +61,7 @@ def _key(userdict: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def frozen_tokenizer(folder: Path, userdict: Path, full: "jieba.Tokenizer | None" = None
+def frozen_tokenizer(folder: Path, userdict: Path, full: jieba.Tokenizer | None = None
                      ) -> jieba.Tokenizer:
     """A jieba tokenizer over the memory-mapped table in ``folder`` (written from ``full``, a
     loaded tokenizer with the user dictionary, the first time)."""

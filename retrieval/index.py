@@ -26,7 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -383,7 +383,7 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
         files=sum(1 for f in cols.files if not f.get("error")), articles=used_articles,
         passages=len(visible), replaced_bytes=sum(f.get("replaced", 0) for f in cols.files),
         skipped_files=tuple(skipped),
-        indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
         fingerprint=key.rsplit(":", 1)[-1],
     )
     manifest = {"format": FORMAT, "key": key, "corpus": str(corpus), "roots": roots,

@@ -127,7 +127,7 @@ def visible_rows(
     for a in order:
         keys = [key(r) for r in rows[a]]
         twins = {seen[k] for k in keys if k in seen}
-        for r, k in zip(rows[a], keys):
+        for r, k in zip(rows[a], keys, strict=True):
             if k in seen or (twins and any(dedup_key(text(r)) in whole(t) for t in twins)):
                 continue
             kept.append(r)

@@ -146,7 +146,7 @@ class Resources:
                     if len(value) != len(key):
                         chars.update(key)
                     else:
-                        chars.update(k for k, v in zip(key, value) if k != v)
+                        chars.update(k for k, v in zip(key, value, strict=True) if k != v)
         return frozenset(chars)
 
     def simplified(self, text: str) -> str:

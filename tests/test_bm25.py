@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.bm25 import B, K1, Bm25
+from retrieval.bm25 import K1, B, Bm25
 from retrieval.store import Ragged
 from retrieval.tokenize import tokens
 

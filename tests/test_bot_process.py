@@ -95,7 +95,7 @@ def test_redact_filter_scrubs_messages_args_and_tracebacks():
     logger.propagate = False
     try:
         logger.warning("POST https://api.telegram.org/bot%s/getMe", TOKEN)
-        logger.warning("bot is Bot[token=%s]" % TOKEN)
+        logger.warning("bot is Bot[token=%s]" % TOKEN)  # noqa: UP031 (a pre-formatted message)
         try:
             raise RuntimeError(f"failed at /bot{TOKEN}/sendMessage")
         except RuntimeError:

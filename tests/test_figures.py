@@ -255,7 +255,7 @@ def test_seed_figures_are_exact_and_disjoint(name: str, text: str) -> None:
     for f in figures:
         assert text[f.start:f.end] == f.text
         assert f.start < f.end
-    for a, b in zip(figures, figures[1:]):
+    for a, b in zip(figures, figures[1:], strict=False):
         assert a.end <= b.start, (a.text, b.text)
 
 

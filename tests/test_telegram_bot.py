@@ -3,7 +3,6 @@ server on 127.0.0.1 (tests/fake_telegram.py), with ganwen's engine on the seed c
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import time
