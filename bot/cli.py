@@ -11,18 +11,23 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from retrieval.engine import Engine
+    from retrieval.models import Response
 
 EXIT_USAGE = 2
 EXIT_BELOW_THRESHOLD = 1
 
 
-def _engine(args: argparse.Namespace):
+def _engine(args: argparse.Namespace) -> Engine:
     from retrieval.engine import Engine
 
     return Engine.open(args.corpus)
 
 
-def _json(response) -> str:
+def _json(response: Response) -> str:
     return json.dumps(response.to_json_dict(), ensure_ascii=False)
 
 

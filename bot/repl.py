@@ -4,16 +4,20 @@ wide Chinese characters and input methods); Ctrl-D leaves, Ctrl-C clears the lin
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from retrieval.question import QuestionError
 from retrieval.resources import cache_dir
 
 from .terminal import render
 
+if TYPE_CHECKING:
+    from retrieval.engine import Engine
+
 PROMPT = "赣问> "
 
 
-def _answer(engine, line: str, color: bool) -> None:
+def _answer(engine: Engine, line: str, color: bool) -> None:
     if not line.strip():
         return
     try:
@@ -22,7 +26,7 @@ def _answer(engine, line: str, color: bool) -> None:
         print(f"ganwen: {exc}", flush=True)
 
 
-def run(engine) -> int:
+def run(engine: Engine) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         for line in sys.stdin:  # piped input: same answers, no prompt machinery
             _answer(engine, line, color=False)
@@ -30,7 +34,8 @@ def run(engine) -> int:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
 
-    session = PromptSession(history=FileHistory(str(cache_dir() / "repl_history")))
+    history = FileHistory(str(cache_dir() / "repl_history"))
+    session: PromptSession[str] = PromptSession(history=history)
     s = engine.index.stats
     print(f"ganwen: {s.articles} articles, {s.passages} passages. Ctrl-D to leave.")
     while True:

@@ -4,10 +4,12 @@ documented in ``.env.example``."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from retrieval.question import MAX_CHARS
 
 IdSet = Annotated[frozenset[int], NoDecode]
 
@@ -34,7 +36,9 @@ class Settings(BaseSettings):
     admin_user_ids: IdSet = Field(frozenset(), validation_alias=_env("GANWEN_ADMIN_USER_IDS"))
     rate_limit: int = Field(10, ge=1, validation_alias=_env("GANWEN_RATE_LIMIT"))
     rate_period: float = Field(60.0, gt=0, validation_alias=_env("GANWEN_RATE_PERIOD"))
-    max_question_chars: int = Field(256, ge=1, validation_alias=_env("GANWEN_MAX_QUESTION_CHARS"))
+    # The bot's own cap, within the engine's (a longer question would get the engine's error).
+    max_question_chars: int = Field(
+        256, ge=1, le=MAX_CHARS, validation_alias=_env("GANWEN_MAX_QUESTION_CHARS"))
     webhook_url: str | None = Field(None, validation_alias=_env("GANWEN_WEBHOOK_URL"))
     webhook_secret: SecretStr | None = Field(None, validation_alias=_env("GANWEN_WEBHOOK_SECRET"))
     webhook_listen: str = Field("127.0.0.1", validation_alias=_env("GANWEN_WEBHOOK_LISTEN"))
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
         return self.token.get_secret_value().strip()
 
 
-def load_settings(**overrides) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     from pydantic import ValidationError
 
     try:

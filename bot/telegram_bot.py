@@ -15,6 +15,7 @@ import itertools
 import logging
 import secrets
 from dataclasses import dataclass, field
+from typing import TypedDict
 from urllib.parse import urlparse
 
 from aiolimiter import AsyncLimiter
@@ -54,21 +55,6 @@ COMMANDS = (
     ("sources", "语料库中的文章"),
     ("start", "开始"),
 )
-TEXTS = {
-    "start": "你好!我是赣问,回答江西区域经济新闻中的数字问题,答案均引自原文并注明出处。",
-    "help": ("直接发问即可;在群组中用 /ask 问题,或 @我,或回复我的消息。"
-             "也可以在任何聊天中输入 @{bot} 问题。示例:"),
-    "too_long": "问题太长了({n}个字),请控制在{max}个字以内。",
-    "rate": "提问太频繁了,请稍后再试。",
-    "empty": "请在命令后写上问题,例如: /ask {example}",
-    "apology": "抱歉,处理这条消息时出错了,请稍后再试。",
-    "gone": "原问题已找不到,请重新提问。",
-    "not_admin": "只有管理员可以重新加载语料库。",
-    "reloading": "正在重新加载语料库……",
-    "reloaded": "语料库已重新加载:{articles}篇文章,{passages}个段落。",
-    "about": "语料库:{files}个文件,{articles}篇文章,{passages}个段落。\n索引时间:{when}",
-    "sources_more": "……另有{n}篇",
-}
 MAX_SOURCES_LISTED = 60
 
 
@@ -91,6 +77,12 @@ class BotState:
 
 def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     return context.application.bot_data[STATE]
+
+
+def say(key: str, **fields: object) -> str:
+    """One of the bot's fixed texts (:data:`telegram_render.TEXTS`), in simplified script: these
+    replies have no answer whose script they could follow."""
+    return render.TEXTS["simplified"][key].format(**fields)
 
 
 # --- reading questions ---------------------------------------------------------------------
@@ -136,16 +128,16 @@ def addresses_bot(message: Message, bot_id: int, bot_username: str) -> bool:
 async def answer(message: Message, question: str, context: ContextTypes.DEFAULT_TYPE) -> None:
     st = state(context)
     if not question:
-        await message.reply_text(TEXTS["empty"].format(example=EXAMPLES[0]), do_quote=True)
+        await message.reply_text(say("empty", example=EXAMPLES[0]), do_quote=True)
         return
     if len(question) > st.settings.max_question_chars:
         await message.reply_text(
-            TEXTS["too_long"].format(n=len(question), max=st.settings.max_question_chars),
+            say("too_long", n=len(question), max=st.settings.max_question_chars),
             do_quote=True)
         return
     user = message.from_user
     if user is not None and not await st.allow(user.id):
-        await message.reply_text(TEXTS["rate"], do_quote=True)
+        await message.reply_text(say("rate"), do_quote=True)
         return
     try:
         response = st.engine.ask(question, k=ANSWER_PASSAGES)
@@ -162,26 +154,39 @@ async def answer(message: Message, question: str, context: ContextTypes.DEFAULT_
                                  reply_markup=render.keyboard(response, 0) if last else None)
 
 
+# The handlers are registered for one kind of update each (build_application), so the field
+# they read is set; a handler given anything else has nothing to answer and returns.
+
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await answer(update.message, question_of(update.message, context.bot.username), context)
+    message = update.message
+    if message is None:
+        return
+    await answer(message, question_of(message, context.bot.username), context)
 
 
 async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if addresses_bot(update.message, context.bot.id, context.bot.username):
-        await answer(update.message, question_of(update.message, context.bot.username), context)
+    message = update.message
+    if message is not None and addresses_bot(message, context.bot.id, context.bot.username):
+        await answer(message, question_of(message, context.bot.username), context)
 
 
 async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await answer(update.message, question_of(update.message, context.bot.username), context)
+    message = update.message
+    if message is None:
+        return
+    await answer(message, question_of(message, context.bot.username), context)
 
 
 async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
+    if query is None:
+        return
     page = render.parse_page(query.data)
-    shown = query.message
-    asked = getattr(shown, "reply_to_message", None)
+    # The answer being paged quotes the question; a message too old for the bot to see is
+    # inaccessible and quotes nothing.
+    asked = query.message.reply_to_message if isinstance(query.message, Message) else None
     if page is None or asked is None or not asked.text:
-        await query.answer(TEXTS["gone"])
+        await query.answer(say("gone"))
         return
     response = state(context).engine.ask(question_of(asked, context.bot.username), k=ANSWER_PASSAGES)
     page = min(page, render.pages(response) - 1)
@@ -193,6 +198,8 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.inline_query
+    if query is None:
+        return
     text = " ".join(query.query.split())
     results = []
     if text and len(text) <= state(context).settings.max_question_chars:
@@ -203,44 +210,59 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- commands --------------------------------------------------------------------------------
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.message.reply_text(TEXTS["start"] + "\n\n" + _help(context))
+    message = update.message
+    if message is None:
+        return
+    await message.reply_text(say("start") + "\n\n" + _help(context))
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.message.reply_text(_help(context))
+    message = update.message
+    if message is None:
+        return
+    await message.reply_text(_help(context))
 
 
 def _help(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return "\n".join([TEXTS["help"].format(bot=context.bot.username), *(f"• {e}" for e in EXAMPLES)])
+    return "\n".join([say("help", bot=context.bot.username), *(f"• {e}" for e in EXAMPLES)])
 
 
 async def on_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.message
+    if message is None:
+        return
     s = state(context).engine.index.stats
-    await update.message.reply_text(TEXTS["about"].format(
-        files=s.files, articles=s.articles, passages=s.passages, when=s.indexed_at))
+    await message.reply_text(say(
+        "about", files=s.files, articles=s.articles, passages=s.passages, when=s.indexed_at))
 
 
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.message
+    if message is None:
+        return
     index = state(context).engine.index
     listed = itertools.islice(index.iter_articles(), MAX_SOURCES_LISTED)
     lines = [f"• {render.esc(render.source_line(a))}" for a in listed]
     if index.stats.articles > MAX_SOURCES_LISTED:
-        lines.append(TEXTS["sources_more"].format(n=index.stats.articles - MAX_SOURCES_LISTED))
+        lines.append(say("sources_more", n=index.stats.articles - MAX_SOURCES_LISTED))
     for text in render._pack(lines, render.MAX_MESSAGE):
-        await update.message.reply_html(text)
+        await message.reply_html(text)
 
 
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.message
+    if message is None:
+        return
     st = state(context)
     user = update.effective_user
     if user is None or user.id not in st.settings.admin_user_ids:
-        await update.message.reply_text(TEXTS["not_admin"], do_quote=True)
+        await message.reply_text(say("not_admin"), do_quote=True)
         return
-    await update.message.reply_text(TEXTS["reloading"])
+    await message.reply_text(say("reloading"))
     # Indexing a large folder takes a while: off the event loop, so the bot keeps answering.
     st.engine = await asyncio.to_thread(st.engine.reload, lambda m: log.info("%s", m))
     s = st.engine.index.stats
-    await update.message.reply_text(TEXTS["reloaded"].format(articles=s.articles, passages=s.passages))
+    await message.reply_text(say("reloaded", articles=s.articles, passages=s.passages))
 
 
 # --- access, errors, start-up -------------------------------------------------------------------
@@ -268,7 +290,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message if isinstance(update, Update) else None
     if message is not None:
         try:
-            await message.reply_text(TEXTS["apology"])
+            await message.reply_text(say("apology"))
         except Exception as exc:  # the Bot API may still be down: the log above says enough
             log.warning("could not send the apology: %s", exc)
 
@@ -279,7 +301,14 @@ async def post_init(app: Application) -> None:
              app.bot_data[STATE].engine.index.stats.passages)
 
 
-def _api_urls(settings: Settings) -> dict[str, str]:
+class ApiUrls(TypedDict, total=False):
+    """:class:`telegram.Bot`'s keyword arguments (and builder methods) for a self-hosted Bot API."""
+
+    base_url: str
+    base_file_url: str
+
+
+def _api_urls(settings: Settings) -> ApiUrls:
     if not settings.api_base_url:
         return {}
     base = settings.api_base_url.rstrip("/")

@@ -18,6 +18,7 @@ from telegram import (
 )
 
 from retrieval.models import RankedPassage, Response
+from retrieval.passages import pack
 
 from .text import answer_value, source_line
 
@@ -26,17 +27,42 @@ PAGE_SIZE = 3
 SNIPPET_CHARS = 90
 MORE_PREFIX = "more:"
 
-# Every fixed text the bot says, in both scripts: answers come back in the question's script.
-LABELS = {
+# Every fixed text the bot says, in both scripts. Answers come back in the question's script
+# (Response.script); replies with no question to go by (/start, /help, errors) are simplified.
+TEXTS: dict[str, dict[str, str]] = {
     "simplified": {
+        "start": "你好!我是赣问,回答江西区域经济新闻中的数字问题,答案均引自原文并注明出处。",
+        "help": ("直接发问即可;在群组中用 /ask 问题,或 @我,或回复我的消息。"
+                 "也可以在任何聊天中输入 @{bot} 问题。示例:"),
+        "too_long": "问题太长了({n}个字),请控制在{max}个字以内。",
+        "rate": "提问太频繁了,请稍后再试。",
+        "empty": "请在命令后写上问题,例如: /ask {example}",
+        "apology": "抱歉,处理这条消息时出错了,请稍后再试。",
+        "gone": "原问题已找不到,请重新提问。",
+        "not_admin": "只有管理员可以重新加载语料库。",
+        "reloading": "正在重新加载语料库……",
+        "reloaded": "语料库已重新加载:{articles}篇文章,{passages}个段落。",
+        "about": "语料库:{files}个文件,{articles}篇文章,{passages}个段落。\n索引时间:{when}",
+        "sources_more": "……另有{n}篇",
         "more": "更多 »", "back": "« 上一页", "related": "相关段落", "page": "第{n}/{total}页",
         "no_answer": "抱歉,语料中没有找到这个问题的答案。可以这样问:",
-        "source": "来源",
     },
     "traditional": {
+        "start": "你好!我是贛問,回答江西區域經濟新聞中的數字問題,答案均引自原文並註明出處。",
+        "help": ("直接發問即可;在群組中用 /ask 問題,或 @我,或回覆我的消息。"
+                 "也可以在任何聊天中輸入 @{bot} 問題。示例:"),
+        "too_long": "問題太長了({n}個字),請控制在{max}個字以內。",
+        "rate": "提問太頻繁了,請稍後再試。",
+        "empty": "請在命令後寫上問題,例如: /ask {example}",
+        "apology": "抱歉,處理這條消息時出錯了,請稍後再試。",
+        "gone": "原問題已找不到,請重新提問。",
+        "not_admin": "只有管理員可以重新加載語料庫。",
+        "reloading": "正在重新加載語料庫……",
+        "reloaded": "語料庫已重新加載:{articles}篇文章,{passages}個段落。",
+        "about": "語料庫:{files}個文件,{articles}篇文章,{passages}個段落。\n索引時間:{when}",
+        "sources_more": "……另有{n}篇",
         "more": "更多 »", "back": "« 上一頁", "related": "相關段落", "page": "第{n}/{total}頁",
         "no_answer": "抱歉,語料中沒有找到這個問題的答案。可以這樣問:",
-        "source": "來源",
     },
 }
 
@@ -46,7 +72,7 @@ def esc(text: str) -> str:
 
 
 def labels(response: Response) -> dict[str, str]:
-    return LABELS[response.script]
+    return TEXTS[response.script]
 
 
 def pages(response: Response) -> int:
@@ -74,14 +100,7 @@ def _header(response: Response) -> str:
 def _pack(blocks: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
     """Blocks joined into messages of at most ``limit`` characters, never splitting a block
     (one longer than the limit alone is cut, which passages of ~250 characters never are)."""
-    messages: list[str] = []
-    for block in blocks:
-        block = block if len(block) <= limit else block[: limit - 1] + "…"
-        if messages and len(messages[-1]) + 2 + len(block) <= limit:
-            messages[-1] += "\n\n" + block
-        else:
-            messages.append(block)
-    return messages
+    return pack((b if len(b) <= limit else b[: limit - 1] + "…" for b in blocks), limit, "\n\n")
 
 
 def answer_messages(response: Response, page: int = 0) -> list[str]:

@@ -3,14 +3,24 @@ marked, its source, then the next passages. Bold and colour only when writing to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from retrieval.models import RankedPassage, Response
 
-from .text import answer_value, no_answer_text, source_line
+from .text import answer_value, source_line
+
+# Every fixed text the terminal shows, in both scripts: answers come back in the question's.
+TEXTS: dict[str, dict[str, str]] = {
+    "simplified": {"no_answer": "没有找到答案", "related": "相关段落:"},
+    "traditional": {"no_answer": "沒有找到答案", "related": "相關段落:"},
+}
 
 BOLD, DIM, MARK, RESET = "\033[1m", "\033[2m", "\033[1;33m", "\033[0m"
 
+Style = Callable[[str, str], str]
 
-def _style(on: bool):
+
+def _style(on: bool) -> Style:
     def style(text: str, code: str) -> str:
         return f"{code}{text}{RESET}" if on else text
     return style
@@ -18,6 +28,7 @@ def _style(on: bool):
 
 def render(response: Response, *, color: bool = False, more: int = 2) -> str:
     style = _style(color)
+    texts = TEXTS[response.script]
     lines: list[str] = []
     passages = list(response.passages)
     answer = response.answer
@@ -30,18 +41,18 @@ def render(response: Response, *, color: bool = False, more: int = 2) -> str:
         marked = text[: answer.start] + style(f"【{answer.text}】", MARK) + text[answer.end:]
         lines += [_indent(marked), "  — " + style(source_line(best.article), DIM)]
     else:
-        lines.append(style(no_answer_text(response), BOLD) + (
+        lines.append(style(texts["no_answer"], BOLD) + (
             f" ({response.reason})" if response.reason else ""))
     rest = passages[:more] if answer is not None else passages[: more + 1]
     if rest:
         lines.append("")
-        lines.append("相关段落:" if response.script == "simplified" else "相關段落:")
+        lines.append(texts["related"])
         for n, rp in enumerate(rest, 1):
             lines += _passage(n, rp, style)
     return "\n".join(lines)
 
 
-def _passage(n: int, rp: RankedPassage, style) -> list[str]:
+def _passage(n: int, rp: RankedPassage, style: Style) -> list[str]:
     return [f"{n}. {_indent(rp.passage.text)[2:]}",
             "  — " + style(f"{source_line(rp.article)} (score {rp.score:.2f})", DIM)]
 

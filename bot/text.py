@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from retrieval.models import Answer, Article, Response
+from retrieval.models import Answer, Article
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 SCIENTIFIC_FROM = Decimal(100_000)
@@ -13,8 +13,7 @@ SCIENTIFIC_FROM = Decimal(100_000)
 def format_value(value: Decimal, unit: str | None) -> str:
     """5.0969×10¹⁰ 元 for large values, 99.4 % for small ones."""
     if abs(value) >= SCIENTIFIC_FROM:
-        sign, digits, exp = value.normalize().as_tuple()
-        power = len(digits) + exp - 1
+        power = value.adjusted()  # the exponent of the leading digit
         mantissa = (value / Decimal(10) ** power).normalize()
         text = f"{mantissa:f}×10{str(power).translate(SUPERSCRIPT)}"
     else:
@@ -37,7 +36,3 @@ def source_line(article: Article) -> str:
     parts += [p for p in (article.date, article.source) if p]
     parts.append(article.path)
     return " · ".join(parts)
-
-
-def no_answer_text(response: Response) -> str:
-    return "没有找到答案" if response.script == "simplified" else "沒有找到答案"

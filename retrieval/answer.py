@@ -1,22 +1,23 @@
-"""Answering: the figure (or rank) in the best passages that the question asks for.
+"""Answering: the figure (a quantity or a rank) in the best passages that the question asks for.
 
-Candidates are the figures of the answer type in the top passages. Each is scored by how much
-of the question stands near it in its own sentence — question words weighted by IDF, decaying
-with distance, counted fully on the side of the figure the question puts them (建成 [?] 工业
-标准厂房) — times how well its passage ranked. Figures the question itself quotes (于都20亿元
-以上项目有几个) are never the answer. A question whose place the passages' articles do not
-name, or whose words the best passage barely covers, gets no answer.
+Candidates are the figures of the answer type in the top passages, read when the passages were
+indexed (:mod:`retrieval.figures`). Each is scored by how much of the question stands near it
+in its own sentence — question words weighted by IDF, decaying with distance, counted fully on
+the side of the figure the question puts them (建成 [?] 工业标准厂房) — times how well its
+passage ranked. Figures the question itself quotes (于都20亿元以上项目有几个) are never the
+answer. A question whose place the passages' articles do not name, or whose words the best
+passage barely covers, gets no answer.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from .figures import extract_figures
 from .models import Answer, Article, Figure, RankedPassage
+from .punctuation import CLAUSE_ENDS, SENTENCE_ENDS, one_of
 from .question import Question
 
 CANDIDATE_PASSAGES = 3
@@ -26,68 +27,19 @@ CLAUSE_PENALTY = 6  # extra distance for each comma crossed
 OTHER_SIDE = 0.6  # weight of a question word found on the other side of the figure
 FOCUS_BOOST = 2.0
 MEASURE_MISMATCH = 0.5
-SENTENCE_ENDS = re.compile(r"[。!?!?;;…\n]")
-CLAUSE_ENDS = re.compile(r"[,,、::]")
-
-CN_DIGITS = "零一二三四五六七八九十百"
-RANK = re.compile(
-    rf"(?P<pre>排名|位列|位居|居|排|获|荣获|再获)?"
-    rf"(?P<scope>全国|全省|全市|全区|全县|全球|[\u4e00-\u9fff]{{2}}[省市])?"
-    rf"第\s*(?P<n>[{CN_DIGITS}\d]+)(?P<suffix>名|位)?"
-)
-NOT_RANK_AFTER = re.compile(r"[次季批届期阶轮章节步大方个条]")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    text: str
-    kind: str
-    start: int
-    end: int
-    figure: Figure | None = None
-    rank: int | None = None
-
-
-def _cn_int(s: str) -> int | None:
-    if s.isdigit():
-        return int(s)
-    values = {c: i for i, c in enumerate(CN_DIGITS[:10])}
-    if s == "十":
-        return 10
-    if s.startswith("十"):
-        s = "一" + s
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return values.get(tens, 0) * 10 + (values.get(ones, 0) if ones else 0)
-    return values.get(s)
-
-
-def extract_ranks(text: str) -> list[Candidate]:
-    """Ranks such as 全市第一, 全国第四名, 排名第九; not 第一方阵, 第三次, 第一大建成区."""
-    out = []
-    for m in RANK.finditer(text):
-        if not (m["pre"] or m["scope"] or m["suffix"]):
-            continue
-        if NOT_RANK_AFTER.match(text, m.end()) and not m["suffix"]:
-            continue
-        start = m.start("scope") if m["scope"] else m.start() + len(m["pre"] or "")
-        out.append(Candidate(text=text[start:m.end()], kind="rank", start=start, end=m.end(),
-                             rank=_cn_int(m["n"])))
-    return out
-
-
-def _figure_candidates(figures: Sequence[Figure]) -> list[Candidate]:
-    return [Candidate(f.text, f.kind, f.start, f.end, figure=f) for f in figures]
+# A passage's paragraphs are joined by newlines: a newline ends a sentence too.
+_SENTENCE_END = re.compile(one_of(SENTENCE_ENDS, "\n"))
+_CLAUSE_END = re.compile(one_of(CLAUSE_ENDS))
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max((m.end() for m in SENTENCE_ENDS.finditer(text, 0, start)), default=0)
-    right = SENTENCE_ENDS.search(text, end)
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = _SENTENCE_END.search(text, end)
     return left, right.start() if right else len(text)
 
 
 def context_score(
-    text: str, cand: Candidate, q: Question, idf: Callable[[str], float]
+    text: str, cand: Figure, q: Question, idf: Callable[[str], float]
 ) -> float:
     """How much of the question stands near the candidate in its sentence, 0…~2."""
     lo, hi = _sentence(text, cand.start, cand.end)
@@ -107,7 +59,7 @@ def context_score(
                 gap, side = text[cand.end:s], "after"
             else:
                 continue  # the token is inside the figure itself
-            crossed = len(CLAUSE_ENDS.findall(gap))
+            crossed = len(_CLAUSE_END.findall(gap))
             distance = len(gap) + CLAUSE_PENALTY * crossed
             # Within the figure's clause word order is free ("规模近3亿元的资金池" answers
             # "资金池规模有多大"); beyond it, the question's order must hold.
@@ -144,13 +96,19 @@ def names_places(places: Sequence[str], article: Article, text: str) -> bool:
 
 
 def _quoted_values(q: Question) -> set[Decimal]:
-    return {f.value for f in extract_figures(q.text)}
+    return {f.value for f in extract_figures(q.text) if f.kind != "rank"}
 
 
-def _compatible(cand: Candidate, q: Question) -> bool:
+def _quoted(f: Figure, q: Question, quoted: set[Decimal]) -> bool:
+    """A quantity the question itself quotes (于都20亿元以上项目有几个) is not its answer. Ranks
+    are left out on both sides: their values are positions, not quantities."""
+    return f.kind != "rank" and (f.value in quoted or f.text in q.text)
+
+
+def _compatible(f: Figure, q: Question) -> bool:
     if not q.kinds:
-        return cand.kind not in ("rank", "number")
-    return cand.kind in q.kinds
+        return f.kind not in ("rank", "number")
+    return f.kind in q.kinds
 
 
 def choose(
@@ -160,28 +118,22 @@ def choose(
         return None
     top = ranked[0].score
     quoted = _quoted_values(q)
-    best: tuple[float, Candidate, RankedPassage] | None = None
+    measures = q.measures()
+    best: tuple[float, Figure, RankedPassage] | None = None
     for rp in ranked[:CANDIDATE_PASSAGES]:
-        text = rp.passage.text
-        pool = extract_ranks(text) if "rank" in q.kinds else _figure_candidates(rp.passage.figures)
-        for cand in pool:
-            if not _compatible(cand, q):
+        for f in rp.passage.figures:
+            if not _compatible(f, q) or _quoted(f, q, quoted):
                 continue
-            if cand.figure is not None and (cand.figure.value in quoted or cand.text in q.text):
-                continue
-            score = context_score(text, cand, q, idf) * (rp.score / top) ** 2
-            measures = q.measures()
-            if measures and cand.figure is not None and cand.figure.measure not in measures:
+            score = context_score(rp.passage.text, f, q, idf) * (rp.score / top) ** 2
+            if measures and f.measure not in measures:
                 score *= MEASURE_MISMATCH
             if best is None or score > best[0]:
-                best = (score, cand, rp)
+                best = (score, f, rp)
     if best is None:
         return None
-    _, cand, rp = best
-    f = cand.figure
+    _, f, rp = best
     return Answer(
-        text=cand.text, kind=cand.kind, passage_id=rp.passage.id, start=cand.start, end=cand.end,
-        value=f.value if f else (Decimal(cand.rank) if cand.rank is not None else None),
-        unit=f.unit if f else None, base_unit=f.base_unit if f else None,
-        qualifier=f.qualifier if f else None, high=f.high if f else None,
+        text=f.text, kind=f.kind, passage_id=rp.passage.id, start=f.start, end=f.end,
+        value=f.value, unit=f.unit or None, base_unit=f.base_unit or None,  # a rank has none
+        qualifier=f.qualifier, high=f.high,
     )

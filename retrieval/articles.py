@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from . import cleaning
 from .models import Article
+from .punctuation import COMMAS, SENTENCE_ENDS
 
 DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"
@@ -33,7 +34,6 @@ FILENAME_TITLE = re.compile(r"^\S.{3,80}\.(docx?|pdf|pptx?|wps)$", re.I)
 # A footer label that a scrape ran into the next article's first line: "关键词:于都县委…docx".
 LEADING_LABEL = re.compile(r"^(?:关键词|关键字|标签|责编|编辑)[::]\s*")
 DOCSHARE_TITLE = re.compile(r"《(?P<t>[^》]{4,80}?)(?:\.(?:docx?|pdf|pptx?|wps))?》由会员分享")
-SENTENCE_END = "。!?!?;;…"
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def looks_like_title(line: str) -> bool:
     line = line.strip()
     return (
         4 <= len(line) <= TITLE_MAX_CHARS
-        and line[-1] not in SENTENCE_END + ",,"
+        and line[-1] not in SENTENCE_ENDS + COMMAS
         and not cleaning.is_chrome(line)
         and not is_meta_line(line)
     )

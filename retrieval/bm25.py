@@ -15,7 +15,9 @@ import and JIT compilation at start-up, and both backends add up every posting o
 term and rank all N documents. This uses MaxScore (Turtle & Flood 1995): terms are taken in
 order of their largest possible contribution; once the terms left could not lift a passage
 that none of the taken terms matched past the current k-th score, those terms' long postings
-are only looked up for the passages already found. The result is the exact top k.
+are only looked up for the passages already found. The result is the exact top k. An index of
+COMPILED_FROM documents or more is queried by the numba kernel of :mod:`retrieval.bm25_kernel`
+instead (numba is a dependency; it is imported only then).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Bm25:
         # Scratch space reused by every query: scores of the documents a query touches.
         self._acc = np.zeros(n_docs, dtype=np.float32)
         self._mark = np.zeros(n_docs, dtype=np.int64)
+        self._touched: np.ndarray | None = None  # the compiled kernel's, made on first use
 
     @classmethod
     def build(cls, docs: Ragged, n_vocab: int) -> Bm25:
@@ -96,27 +99,20 @@ class Bm25:
                     if self.idf_array[t] > 0]  # a term in most passages weighs nothing
         if not weighted or k <= 0:
             return []
-        kernel = self._kernel()
-        if kernel is not None:
-            docs, scores = kernel.top_k(
-                self.data, self.indices, self.indptr, np.array([t for t, _ in weighted], np.int64),
-                np.array([n for _, n in weighted], np.float32), self._acc, self._touched, k)
-            order = np.lexsort((docs, -scores))[:k]
-            return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
+        if self.n_docs >= COMPILED_FROM:
+            return self._compiled_top(weighted, k)
         return self._maxscore(weighted, k)
 
-    def _kernel(self):
-        """The compiled kernel for a large index, when numba is installed (else None)."""
-        if self.n_docs < COMPILED_FROM:
-            return None
-        if not hasattr(self, "_compiled"):
-            try:
-                from . import bm25_kernel
-            except ImportError:
-                bm25_kernel = None
-            self._compiled = bm25_kernel
+    def _compiled_top(self, weighted: list[tuple[int, int]], k: int) -> list[tuple[int, float]]:
+        from . import bm25_kernel  # imports numba (~0.3 s): only for an index this large
+
+        if self._touched is None:
             self._touched = np.empty(self.n_docs, dtype=np.int64)
-        return self._compiled
+        docs, scores = bm25_kernel.top_k(
+            self.data, self.indices, self.indptr, np.array([t for t, _ in weighted], np.int64),
+            np.array([n for _, n in weighted], np.float32), self._acc, self._touched, k)
+        order = np.lexsort((docs, -scores))[:k]
+        return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
 
     def _maxscore(self, weighted: list[tuple[int, int]], k: int) -> list[tuple[int, float]]:
         weighted.sort(key=lambda tn: -float(self.upper[tn[0]]) * tn[1])
@@ -172,7 +168,8 @@ def term_upper_bounds(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return upper
 
 
-def _sorted_columns(data, indices, indptr):
+def _sorted_columns(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Postings in document order within each term (MaxScore looks documents up by bisection);
     bm25s builds them so already, which this checks in one pass."""
     columns = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))

@@ -5,9 +5,10 @@ At a million passages a question's terms have ~600,000 postings; numpy's scatter
 selection over them cost ~4 ms, as much as the rest of answering. Compiled loops do it in about
 a millisecond (the same loops bm25s compiles; it then ranks all N documents, this only the
 touched ones), and one query uses every core: each thread takes a range of documents, finds
-its part of each posting list by bisection, and keeps its own top k. numba is imported only for an index that large (its import and the cached
-compiled code cost ~0.3 s at start-up), and its compiled code is cached in ganwen's cache
-folder, so only the first run on a machine compiles.
+its part of each posting list by bisection, and keeps its own top k. This module, and so
+numba, is imported only for an index that large (its import and the cached compiled code cost
+~0.3 s at start-up), and its compiled code is cached in ganwen's cache folder, so only the
+first run on a machine compiles.
 """
 
 from __future__ import annotations

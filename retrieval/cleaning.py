@@ -1,9 +1,11 @@
 """Cleaning of scraped article text, rule by rule, each rule a row of a table.
 
-Input is one file's text already in simplified script (see :mod:`retrieval.script`); output is
-the same text without inline pinyin, stray spaces inside words, site chrome, image tags and the
-document-sharing site's ads, page markers and footers. Article boundaries and metadata are the
-business of :mod:`retrieval.articles`, which calls :func:`classify_line` and :func:`clean_body`.
+Input is one file's text already in simplified script (see
+:meth:`retrieval.resources.Resources.simplified`); output is the same text without inline pinyin,
+stray spaces inside words, site chrome, image tags and the document-sharing site's ads, page
+markers and footers. Article boundaries and metadata are the business of
+:mod:`retrieval.articles`, which calls :func:`is_chrome`, :func:`normalize_line` and
+:func:`clean_body`.
 
 Hand-written: boilerplate removers (trafilatura, readability, jusText) work on HTML DOM
 structure; these scrapes are already flattened plain text in which chrome and prose share lines.
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+
+from .punctuation import COMMAS, STOPS, one_of
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
@@ -65,15 +69,15 @@ CHROME_LINES = tuple(re.compile(p) for p in (
 ))
 
 # A line of short space-separated items and no sentence punctuation: a navigation bar or a
-# footer's list of tags ("- 于都 县委书记 工业 倍增 …").
+# footer's list of tags ("- 于都 县委书记 工业 倍增 …"). Stops and commas show prose; an
+# ellipsis does not, as chrome ends with one too (that tag list, 更多…).
 NAV_ITEM_MAX = 8
 NAV_MIN_ITEMS = 4
-SENTENCE_PUNCT = re.compile(r"[。,,;;!!??]")
+SENTENCE_PUNCT = re.compile(one_of(STOPS, COMMAS))
 
 # Spaces that split a word: 第 一, 唯 一, 首 创. A space between two CJK characters is dropped
 # when the characters around it make a dictionary word; otherwise it separates phrases.
 SPACE_IN_CJK = re.compile(rf"(?<=[{CJK}])[ \u3000\u00a0]+(?=[{CJK}])")
-MIN_JOIN_FREQ = 50
 
 # Page markers of the document-sharing site: "2、" at the start of each ~1,000-character page.
 PAGE_MARKER = re.compile(r"^(\d{1,3})、")

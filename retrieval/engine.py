@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from . import answer as answer_mod
 from .corpus import bundled_corpus
@@ -23,6 +25,8 @@ from .tokenize import tokens
 TOP_K = 5  # passages returned with an answer: the best and the next ones
 SEARCH_K = 20  # passages scored before place filtering
 
+Script = Literal["simplified", "traditional"]  # as in Response.script
+
 
 def default_corpus() -> Path:
     env = os.environ.get("GANWEN_CORPUS")
@@ -31,6 +35,17 @@ def default_corpus() -> Path:
 
 def _stderr(message: str) -> None:
     print(f"ganwen: {message}", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """A question validated, analysed and searched: the passages an answer may come from."""
+
+    question: str  # validated, as asked
+    script: Script  # the script it was asked in
+    q: Question  # its analysis, in simplified script
+    passages: tuple[RankedPassage, ...]  # empty when there is nothing to answer from
+    reason: str | None = None  # why the passages are empty
 
 
 class Engine:
@@ -66,54 +81,56 @@ class Engine:
         """Passages for a simplified question, best first, by BM25."""
         return [rp for _, rp in self._search(question, k)]
 
-    def _ranked(self, question: str) -> tuple[str, str, Question, list[RankedPassage], str | None]:
+    def _ranked(self, question: str) -> _Ranked:
         """Validate, analyse and search: the passages an answer may come from, or why none."""
         question = validate(question)
         words = searchable(question)
         simplified = self.res.simplified(words)
-        script = "traditional" if simplified != words else "simplified"
+        script: Script = "traditional" if simplified != words else "simplified"
         q = analyse(simplified, self.res)
         found = [
             (doc, rp) for doc, rp in self._search(simplified, SEARCH_K)
             if answer_mod.names_places(q.places, rp.article, rp.passage.text)
         ]
         if not found:
-            return question, script, q, [], "no passage in the corpus matches this question"
-        ranked = [rp for _, rp in found]
+            return _Ranked(question, script, q, (),
+                           "no passage in the corpus matches this question")
         best_tokens = set(self.index.doc_tokens(found[0][0]))
         idf = self.index.idf
         if answer_mod.coverage(q.tokens, best_tokens, idf, self._max_idf) < answer_mod.MIN_COVERAGE:
-            return question, script, q, [], "the corpus has nothing close enough to this question"
-        return question, script, q, ranked, None
+            return _Ranked(question, script, q, (),
+                           "the corpus has nothing close enough to this question")
+        return _Ranked(question, script, q, tuple(rp for _, rp in found))
 
-    def _respond(self, question: str, script: str, response: Response) -> Response:
+    def _respond(self, script: Script, response: Response) -> Response:
         return to_script(response, self.res) if script == "traditional" else response
 
     def ask(self, question: str, k: int = TOP_K) -> Response:
-        question, script, q, ranked, reason = self._ranked(question)
-        answer = answer_mod.choose(q, ranked, self.index.idf) if ranked else None
-        if ranked and answer is None:
+        r = self._ranked(question)
+        passages, reason = r.passages, r.reason
+        answer = answer_mod.choose(r.q, passages, self.index.idf) if passages else None
+        if passages and answer is None:
             reason = "the best passages hold no figure of the kind asked for"
         if answer is not None:
             # The passage the figure stands in leads; the others follow in BM25 order.
-            ranked.sort(key=lambda rp: rp.passage.id != answer.passage_id)
-        response = Response(question=question, script=script, answer=answer,
-                            passages=tuple(ranked[:k]), reason=reason)
-        return self._respond(question, script, response)
+            passages = tuple(sorted(passages, key=lambda rp: rp.passage.id != answer.passage_id))
+        response = Response(question=r.question, script=r.script, answer=answer,
+                            passages=passages[:k], reason=reason)
+        return self._respond(r.script, response)
 
     def ask_each(self, question: str, n: int = TOP_K) -> list[Response]:
         """One response per top passage, each with the best figure of that passage alone: a
         list of alternatives, as Telegram's inline results show. Empty when ``ask`` would not
         answer."""
-        question, script, q, ranked, _ = self._ranked(question)
+        r = self._ranked(question)
         idf = self.index.idf
-        if not ranked or answer_mod.choose(q, ranked, idf) is None:
+        if not r.passages or answer_mod.choose(r.q, r.passages, idf) is None:
             return []
         return [
-            self._respond(question, script, Response(
-                question=question, script=script, answer=answer_mod.choose(q, [rp], idf),
+            self._respond(r.script, Response(
+                question=r.question, script=r.script, answer=answer_mod.choose(r.q, [rp], idf),
                 passages=(rp,)))
-            for rp in ranked[:n]
+            for rp in r.passages[:n]
         ]
 
 

@@ -1,10 +1,11 @@
 """Figures quoted in a passage: 509.69亿元, 近3亿元, 650-700亿元, 3000余家, 两个多月, 99.4%,
-由50.18平方公里增加到119.57平方公里.
+由50.18平方公里增加到119.57平方公里, and ranks: 全市第一, 全国第四名.
 
 :func:`extract_figures` is the only entry point. It reads cleaned simplified Chinese prose and
 returns :class:`~retrieval.models.Figure` s, each with its span, its number as written, its
 value in a base unit, and the qualifier that makes it approximate. What counts as a unit, a
-qualifier or a non-figure lives in :mod:`retrieval.units`; this module only applies the tables.
+qualifier, a rank or a non-figure lives in :mod:`retrieval.units`; this module only applies the
+tables. :func:`parse_number` reads every number, Arabic or Chinese, for figures and ranks alike.
 
 Hand-written: Recognizers-Text, jionlp and the duckling ports were tried on this corpus and
 failed on it (see :mod:`retrieval.units`); cn2an reads the Chinese numerals.
@@ -13,10 +14,11 @@ failed on it (see :mod:`retrieval.units`); cn2an reads the Chinese numerals.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
-from retrieval.models import Figure
+from retrieval.models import Approx, Figure
 from retrieval.units import (
     BARE_MAGNITUDES,
     CHANGE_CONNECTORS,
@@ -26,15 +28,21 @@ from retrieval.units import (
     CN_DIGITS,
     CN_LEADING,
     CN_MAGNITUDE_CHARS,
+    CN_NUMERAL_CHARS,
     EXCLUSIONS,
     HALF,
     INNER_QUALIFIERS,
     LONE_NUMERALS,
     MAGNITUDES,
+    NOT_RANK_AFTER,
     NOT_UNITS,
     PERCENT_WORDS,
     PREFIX_QUALIFIERS,
     RANGE_SEPARATORS,
+    RANK_SCOPE_PATTERN,
+    RANK_SCOPES,
+    RANK_SUFFIXES,
+    RANK_VERBS,
     SUFFIX_QUALIFIERS,
     UNITS,
     VAGUE_BEFORE_NUMERAL,
@@ -42,7 +50,7 @@ from retrieval.units import (
 )
 
 
-def _alternation(words) -> str:
+def _alternation(words: Iterable[str]) -> str:
     # Longest first: regex alternation takes the first branch that fits, not the longest.
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
@@ -59,8 +67,10 @@ def _unit_branch(written: str) -> str:
 # Units written 个X may carry a qualifier after the 个 (两个多月), so 个 is matched on its own.
 _AFTER_GE = {u[1:] for u in UNITS if u.startswith("个") and len(u) > 1}
 _UNIT_WORDS = sorted({u[1:] if u[0] == "个" and u[1:] else u for u in UNITS}, key=len, reverse=True)
-_CN_TAIL = rf"[〇零一二两三四五六七八九{CN_MAGNITUDE_CHARS}]*"
-_NUM = (rf"\d+(?:\.\d+)?|[一二两三四五六七八九]{_CN_TAIL}"
+_CN_ZERO_TO_NINE = "".join(CN_DIGITS)
+_CN_ONE_TO_NINE = "".join(c for c, v in CN_DIGITS.items() if v)
+_CN_TAIL = rf"[{_CN_ZERO_TO_NINE}{CN_MAGNITUDE_CHARS}]*"
+_NUM = (rf"\d+(?:\.\d+)?|[{_CN_ONE_TO_NINE}]{_CN_TAIL}"
         rf"|(?<![{VAGUE_BEFORE_NUMERAL}])[{CN_LEADING}]{_CN_TAIL}")
 # 5千瓦 is 5 千瓦, not 5千 瓦: a magnitude is not taken where a unit starting with it stands.
 _MAG = (rf"(?!{_alternation(u for u in _UNIT_WORDS if u[0] in MAGNITUDES)})"
@@ -84,6 +94,12 @@ _CHANGE_GAP = re.compile(
 _OPEN_SPAN = 16  # 由2020年底的: an opener and a year
 _RANGE_GAP = re.compile(rf"\s*(?:{_alternation(RANGE_SEPARATORS)})\s*")
 _MASK = "\x00"  # not a digit, letter or CJK character: nothing matches across it
+_RANK = re.compile(
+    rf"(?P<verb>{_alternation(RANK_VERBS)})?"
+    rf"(?P<scope>{'|'.join(map(re.escape, RANK_SCOPES))}|{RANK_SCOPE_PATTERN})?"
+    rf"第\s*(?P<n>[\d{CN_NUMERAL_CHARS}]+)(?P<suffix>{_alternation(RANK_SUFFIXES)})?"
+)
+_NOT_RANK_AFTER = re.compile(f"[{NOT_RANK_AFTER}]")
 
 
 @dataclass(frozen=True)
@@ -106,10 +122,14 @@ def _tidy(d: Decimal) -> Decimal:
     return d.quantize(Decimal("0.000001")).normalize()
 
 
-def _parse_number(s: str) -> tuple[Decimal, Decimal | None] | None:
-    """The number written as ``s``, or a (low, high) pair for 两三, 三四 (two or three)."""
+def parse_number(s: str) -> tuple[Decimal, Decimal | None] | None:
+    """``(number, None)`` for the number written as ``s`` (509.69, 三, 一百二十, 千), ``(low, high)``
+    for 两三, 三四 (two or three), None when ``s`` is no number (十四五, 一一)."""
     if s[0].isdigit():
-        return Decimal(s), None
+        try:
+            return Decimal(s), None
+        except InvalidOperation:  # digits and numerals mixed: 1十
+            return None
     if all(c in CN_DIGITS for c in s):
         if len(s) == 1:
             return Decimal(CN_DIGITS[s]), None
@@ -136,22 +156,23 @@ def _atom(m: re.Match) -> _Atom | None:
             return None  # plain integers are codes, years, page numbers, not figures
         unit, written = Unit("number", ""), mag
     else:
-        unit, written = UNITS.get(ge + g["unit"]), mag + ge + g["unit"]
-        if unit is None:
+        found = UNITS.get(ge + g["unit"])
+        if found is None:
             return None  # 月 without 个 is a date
+        unit, written = found, mag + ge + g["unit"]
     if tail and unit.kind != "duration":  # 3年多 yes, but in 3个多功能厅 the 多 is not ours
         tail, end = None, m.end("unit")
     marks = (g["in1"], g["in2"], g["mid"], tail)
     inner = next((q for q in marks if q in INNER_QUALIFIERS), None)
     halves = marks.count(HALF)
-    parsed = _parse_number(g["num"])
+    parsed = parse_number(g["num"])
     if parsed is None or (g["num"] in LONE_NUMERALS and not (inner or halves or g["pct"])):
         return None
     scale = MAGNITUDES.get(mag, Decimal(1))
     number = parsed[0] * scale + Decimal("0.5") * halves
     high = parsed[1] * scale if parsed[1] is not None else None
     if g["low"] is not None:
-        low = _parse_number(g["low"])
+        low = parse_number(g["low"])
         if low is None or low[1] is not None:
             return None
         number, high = low[0] * MAGNITUDES.get(g["lowmag"] or mag, Decimal(1)), number
@@ -186,10 +207,10 @@ def _merge(text: str, atoms: list[_Atom]) -> list[_Atom]:
     return out
 
 
-def _qualifier(text: str, a: _Atom) -> tuple[str | None, str | None]:
+def _qualifier(text: str, a: _Atom) -> tuple[str | None, Approx | None]:
     before = _PREFIX.search(text, max(0, a.start - _PREFIX_SPAN), a.start)
-    if before and PREFIX_QUALIFIERS[before.group()]:
-        return before.group(), PREFIX_QUALIFIERS[before.group()]
+    if before and (approx := PREFIX_QUALIFIERS[before.group()]):
+        return before.group(), approx
     after = _SUFFIX.match(text, a.end)
     if after:
         return after.group(), SUFFIX_QUALIFIERS[after.group()]
@@ -201,18 +222,45 @@ def _qualifier(text: str, a: _Atom) -> tuple[str | None, str | None]:
 def _figure(text: str, a: _Atom) -> Figure:
     qualifier, approx = _qualifier(text, a)
 
-    def norm(n: Decimal | None) -> Decimal | None:
-        return None if n is None else _tidy(n * a.unit.factor)
+    def norm(n: Decimal) -> Decimal:
+        return _tidy(n * a.unit.factor)
+
+    def norm_optional(n: Decimal | None) -> Decimal | None:
+        return None if n is None else norm(n)
 
     return Figure(
         text=text[a.start:a.end], start=a.start, end=a.end, kind=a.unit.kind,
         number=_tidy(a.number), value=norm(a.number), unit=a.written, base_unit=a.unit.base,
-        measure=a.unit.base if a.unit.kind == "count" else None,
-        qualifier=qualifier, approx=approx, high=norm(a.high), start_value=norm(a.start_value),
+        measure=a.unit.base if a.unit.kind == "count" else None, qualifier=qualifier,
+        approx=approx, high=norm_optional(a.high), start_value=norm_optional(a.start_value),
     )
 
 
+def _ranks(text: str) -> list[Figure]:
+    """Ranks such as 全市第一, 全国第四名, 排名第九; not 第一方阵, 第三次, 第一大建成区."""
+    out = []
+    for m in _RANK.finditer(text):
+        if not (m["verb"] or m["scope"] or m["suffix"]):
+            continue
+        if not m["suffix"] and _NOT_RANK_AFTER.match(text, m.end()):
+            continue
+        parsed = parse_number(m["n"])
+        if parsed is None or parsed[1] is not None:
+            continue  # 第一二名 names no one position
+        start = m.end("verb") if m["verb"] else m.start()
+        out.append(Figure(text=text[start:m.end()], start=start, end=m.end(), kind="rank",
+                          number=parsed[0], value=parsed[0], unit="", base_unit=""))
+    return out
+
+
 def extract_figures(text: str) -> tuple[Figure, ...]:
-    """Every figure in ``text``, in order of position, none overlapping another."""
+    """Every figure in ``text``, ranks included, in order of position, none overlapping another.
+
+    Quantities are read first, in the text with its non-figures masked; a rank that overlaps one
+    (全国3个省市第一) is dropped.
+    """
     atoms = [a for m in _ATOM.finditer(_mask(text)) if (a := _atom(m))]
-    return tuple(_figure(text, a) for a in _merge(text, atoms))
+    figures = [_figure(text, a) for a in _merge(text, atoms)]
+    ranks = [r for r in _ranks(text)
+             if not any(r.start < f.end and f.start < r.end for f in figures)]
+    return tuple(sorted(figures + ranks, key=lambda f: f.start))

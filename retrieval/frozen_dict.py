@@ -18,13 +18,16 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TypeVar, overload
 
 import jieba
 import numpy as np
 
 from .store import Lookup, Strings, open_array, save_array, save_strings
+
+T = TypeVar("T")
 
 
 class FrozenFreq(Mapping[str, int]):
@@ -32,23 +35,28 @@ class FrozenFreq(Mapping[str, int]):
 
     def __init__(self, folder: Path):
         self.keys_ = Strings(folder, "freq_keys")
-        self.values = open_array(folder, "freq_values")
+        # Not ``values``: that would hide Mapping.values().
+        self.freqs = open_array(folder, "freq_values")
         self.lookup = Lookup.open(folder, "freq_keys", self.keys_)
 
     def __getitem__(self, key: str) -> int:
         i = self.lookup(key)
         if i is None:
             raise KeyError(key)
-        return int(self.values[i])
+        return int(self.freqs[i])
 
-    def get(self, key: str, default=None):  # type: ignore[override]
+    @overload
+    def get(self, key: str) -> int | None: ...
+    @overload
+    def get(self, key: str, default: int | T) -> int | T: ...
+    def get(self, key: str, default: object = None) -> object:
         i = self.lookup(key)
-        return default if i is None else int(self.values[i])
+        return default if i is None else int(self.freqs[i])
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.lookup(key) is not None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.keys_)
 
     def __len__(self) -> int:

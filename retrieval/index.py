@@ -4,55 +4,51 @@ Layout, under ``<cache>/index-<hash of the folder>/``: numbered version folders 
 ``CURRENT`` file naming the one in use, replaced atomically after a new version is complete,
 so a reader sees the old index or the new one, never half. A version holds every passage of
 every file (repeated ones too, so removing a file can bring back the copy it hid) as columns
-(:mod:`retrieval.store`): text, figures (extracted once, here), token ids, article, dedup key;
-the articles; the sorted vocabulary; which passages are indexed; and the BM25 matrix.
+(:mod:`retrieval.store`): text, figures, token ids, article, dedup key; the articles; the
+sorted vocabulary; which passages are indexed; and the BM25 matrix.
 
 Updating compares the folder with the manifest (name, size, mtime of each file): only new and
-changed files are read, cleaned and tokenized (in parallel across cores when there is much to
-do, with a progress bar on a terminal); removed ones are dropped; then repeated text is chosen
-once again and BM25 rebuilt from the stored token ids, so document frequencies and the average
-length stay global and scores exact. A cache of other code, or that cannot be read, is rebuilt
-with a notice.
+changed files are read and taken apart (:mod:`retrieval.ingest`: cleaned, split, figures
+extracted once, tokenized); removed ones are dropped; then repeated text is chosen once again
+and BM25 rebuilt from the stored token ids, so document frequencies and the average length stay
+global and scores exact. A cache of other code, or that cannot be read, is rebuilt with a
+notice. :class:`Index` reads a published version.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
-import sys
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
-from . import articles as articles_mod
 from . import corpus as corpus_mod
 from .bm25 import Bm25
-from .figures import extract_figures
+from .ingest import FileResult, read_files
 from .models import Article, CorpusStats, Figure, Passage
-from .passages import dedup_key, passage_texts, visible_rows
+from .passages import dedup_key, visible_rows
 from .resources import Resources, cache_dir, data_files, load_resources
 from .store import Lookup, Ragged, Strings, concat_ragged, open_array, save_array, save_strings
-from .tokenize import article_places, tokens
 
 FORMAT = 2
 Notice = Callable[[str], None]
 QUICK_CHECK_FROM = 5000  # files; a smaller corpus is checked file by file at every start
-PARALLEL_FROM_BYTES = 4 << 20  # below this much new text, worker start-up costs more than it saves
-CHUNK_FILES = 16
+CACHED_ITEMS = 4096  # articles, and passages, kept decoded by each open Index
 
 
 # The modules (and data tables) that decide what an index holds. Answering, the query kernel
 # and the front ends can change without a rebuild, which takes minutes on an archive.
-INDEX_MODULES = ("articles", "bm25", "cleaning", "corpus", "figures", "index", "models",
-                 "passages", "resources", "store", "tokenize", "units")
+INDEX_MODULES = ("articles", "bm25", "cleaning", "corpus", "figures", "index", "ingest",
+                 "models", "passages", "punctuation", "resources", "store", "tokenize", "units")
 
 
 def code_version() -> str:
@@ -67,106 +63,6 @@ def code_version() -> str:
 def passage_key(text: str) -> int:
     digest = hashlib.blake2b(dedup_key(text).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
-
-
-# --- reading files ---------------------------------------------------------------------------
-
-@dataclass
-class FileResult:
-    """One corpus file, read and taken apart; crosses process boundaries, so plain data."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    replaced: int = 0
-    error: str | None = None
-    articles: list[Article] = field(default_factory=list)
-    # (article index in this file, position, text, figures as JSON, tokens)
-    passages: list[tuple[int, int, str, str, list[str]]] = field(default_factory=list)
-
-
-def process_file(root: Path, path: Path, key: str | None, res: Resources) -> FileResult:
-    """``key`` names the file in the index (its path under the corpus); articles take their
-    ids from it, so two index.html in different folders stay apart."""
-    st = path.stat()
-    key = key or str(path.relative_to(root))
-    result = FileResult(key, st.st_size, st.st_mtime_ns)
-    try:
-        source = corpus_mod.read_file(path, root)
-    except OSError as exc:
-        result.error = exc.strerror or str(exc)
-        return result
-    try:
-        _take_apart(source, key, res, result)
-    except Exception as exc:  # one odd file is skipped and reported, never the whole index
-        result.error = f"could not be processed ({type(exc).__name__}: {exc})"
-        result.articles, result.passages = [], []
-    return result
-
-
-def _take_apart(source, key: str, res: Resources, result: FileResult) -> None:
-    result.replaced = source.replaced_bytes
-    text = res.simplified(source.text)
-    for article in articles_mod.split_articles(text, key, res.is_word):
-        places = article_places(article.title, article.paragraphs, res)
-        context = [t for place in places for t in tokens(place, res)]
-        n = len(result.articles)
-        result.articles.append(article.model_copy(update={"places": places, "paragraphs": ()}))
-        for position, passage in enumerate(passage_texts(article.paragraphs)):
-            figures = json.dumps([f.model_dump(mode="json") for f in extract_figures(passage)],
-                                 ensure_ascii=False)
-            # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
-            # paragraph of the 萍乡 article that never names the city.
-            result.passages.append((n, position, passage, figures, tokens(passage, res) + context))
-
-
-_worker_res: Resources | None = None
-
-
-def _worker_init() -> None:
-    global _worker_res
-    _worker_res = load_resources()
-    _ = _worker_res.pos  # build the tagger once per worker, not per file
-
-
-def _worker(job: tuple[Path, Path, str]) -> FileResult:
-    assert _worker_res is not None
-    return process_file(*job, _worker_res)
-
-
-def _progress(total_files: int, total_bytes: int):
-    from tqdm import tqdm
-
-    return tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-                desc=f"indexing {total_files} files", disable=not sys.stderr.isatty(),
-                leave=False, dynamic_ncols=True)
-
-
-def read_files(jobs: Sequence[tuple[Path, Path, str]], res: Resources) -> list[FileResult]:
-    """Every file (root, path, key) taken apart: in worker processes when there is much text;
-    results in the order of ``jobs``."""
-    paths = [path for _, path, _ in jobs]
-    total = sum(p.stat().st_size for p in paths)
-    _ = res.tokenizer  # indexing: jieba's in-memory table, much faster per character
-    results: list[FileResult] = []
-    articles = passages = 0
-    with _progress(len(paths), total) as bar:
-        def done(r: FileResult) -> None:
-            nonlocal articles, passages
-            results.append(r)
-            articles, passages = articles + len(r.articles), passages + len(r.passages)
-            bar.set_postfix(articles=articles, passages=passages, refresh=False)
-            bar.update(r.size)
-
-        workers = os.cpu_count() or 1
-        if total < PARALLEL_FROM_BYTES or workers < 2:
-            for job in jobs:
-                done(process_file(*job, res))
-        else:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
-                for r in pool.imap(_worker, jobs, chunksize=CHUNK_FILES):
-                    done(r)
-    return results
 
 
 # --- the on-disk version -------------------------------------------------------------------
@@ -195,11 +91,36 @@ def publish(root: Path, version: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+V = TypeVar("V")
+
+
+class _Recent(Generic[V]):
+    """The values last asked for, at most ``size``, by key: an LRU cache of one Index's own.
+    (``functools.lru_cache`` on a method would keep every Index ever opened, and its memory
+    maps, alive in a cache of the class; the function that makes a value is passed at each
+    call, so this holds no reference back to its Index.)"""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict[int, V] = OrderedDict()
+
+    def get(self, key: int, make: Callable[[int], V]) -> V:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = self.items[key] = make(key)
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
 class Index:
     """A published index version, opened through memory maps: nothing is read until asked."""
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self._articles: _Recent[Article] = _Recent(CACHED_ITEMS)
+        self._passages: _Recent[Passage] = _Recent(CACHED_ITEMS)
         self.manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         self.key = self.manifest["key"]
         self.stats = CorpusStats(**self.manifest["stats"])
@@ -236,12 +157,16 @@ class Index:
     def doc_tokens(self, doc: int) -> list[str]:
         return [self.vocab[int(t)] for t in self.tokens[int(self.visible[doc])]]
 
-    @lru_cache(maxsize=4096)
     def article(self, i: int) -> Article:
+        return self._articles.get(i, self._read_article)
+
+    def passage(self, doc: int) -> Passage:
+        return self._passages.get(doc, self._read_passage)
+
+    def _read_article(self, i: int) -> Article:
         return Article.model_validate_json(self.article_json.raw(i))
 
-    @lru_cache(maxsize=4096)
-    def passage(self, doc: int) -> Passage:
+    def _read_passage(self, doc: int) -> Passage:
         row = int(self.visible[doc])
         article = self.article(int(self.article_index[row]))
         figures = tuple(Figure.model_validate(f) for f in json.loads(self.figures.raw(row)))
@@ -284,8 +209,8 @@ class _Columns:
     vocab: list[str]
 
 
-def _kept_columns(old: Index, keep: set[str]) -> tuple[_Columns, dict[int, int]]:
-    """The old version's rows of the files in ``keep``; returns them and old → new file index."""
+def _kept_columns(old: Index, keep: set[str]) -> _Columns:
+    """The old version's rows of the files in ``keep``."""
     old_files = old.files
     file_map = {i: n for n, i in enumerate(i for i, f in enumerate(old_files) if f["path"] in keep)}
     files = [old_files[i] for i in file_map]
@@ -309,13 +234,13 @@ def _kept_columns(old: Index, keep: set[str]) -> tuple[_Columns, dict[int, int]]
         passage_file=remap_file(p_file[rows]) if len(rows) else np.zeros(0, np.int32),
         lengths=np.asarray(old.lengths)[rows],
         vocab=list(old.vocab),
-    ), file_map
+    )
 
 
 def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
     """The kept columns with the newly read files appended; the vocabulary merged and every
     token id renumbered (ids are positions in the sorted vocabulary)."""
-    new_terms = {t for r in results for p in r.passages for t in p[4]}
+    new_terms = {t for r in results for p in r.passages for t in p.tokens}
     vocab = sorted(set(cols.vocab) | new_terms)
     term_id = {t: i for i, t in enumerate(vocab)}
     old_to_new = np.fromiter((term_id[t] for t in cols.vocab), dtype=np.int32,
@@ -332,15 +257,15 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
         base = len(articles)
         articles += [a.model_dump_json() for a in r.articles]
         article_file += [f] * len(r.articles)
-        for a, position, text, figs, toks in r.passages:
-            texts.append(text)
-            figures.append(figs)
-            token_lists.append([term_id[t] for t in toks])
-            a_idx.append(base + a)
-            pos.append(position)
-            keys.append(passage_key(text))
+        for p in r.passages:
+            texts.append(p.text)
+            figures.append(p.figures_json)
+            token_lists.append([term_id[t] for t in p.tokens])
+            a_idx.append(base + p.article)
+            pos.append(p.position)
+            keys.append(passage_key(p.text))
             p_file.append(f)
-            lengths.append(len(text))
+            lengths.append(len(p.text))
     return _Columns(
         files=files, articles=articles, article_file=article_file, texts=texts, figures=figures,
         tokens=concat_ragged([old_tokens, Ragged.from_lists(token_lists)]),
@@ -384,7 +309,6 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
         passages=len(visible), replaced_bytes=sum(f.get("replaced", 0) for f in cols.files),
         skipped_files=tuple(skipped),
         indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        fingerprint=key.rsplit(":", 1)[-1],
     )
     manifest = {"format": FORMAT, "key": key, "corpus": str(corpus), "roots": roots,
                 "folders": folders, "stats": stats.model_dump(mode="json")}
@@ -464,10 +388,11 @@ def open_index(
     res = res or load_resources()
     started = time.monotonic()
     results = read_files([(Path(found[k].path).parent, Path(found[k].path), k) for k in todo], res)
-    cols, _ = _kept_columns(old, unchanged) if old is not None else (_empty_columns(), {})
-    cols = _add_results(cols, results)
+    cols = _add_results(_kept_columns(old, unchanged) if old is not None else _empty_columns(),
+                        results)
+    # A file read with an error is never unchanged (see _same): it is read again each time,
+    # so the files skipped are those of this update's results.
     skipped = [f"{r.path}: {r.error}" for r in results if r.error]
-    skipped += [s for s in (old.stats.skipped_files if old else ()) if s.split(":")[0] in unchanged]
     root.mkdir(parents=True, exist_ok=True)
     target = root / f"v{time.time_ns()}"
     tmp = root / f"{target.name}.tmp"

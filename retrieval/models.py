@@ -29,9 +29,10 @@ FigureKind = Literal[
     "concentration",
     "duration",
     "number",  # a bare magnitude such as 50万 with no unit
+    "rank",  # 全市第一, 全国第四名: value is the position
 ]
 
-AnswerKind = Literal[FigureKind, "rank"]
+Approx = Literal["about", "over", "under"]
 
 
 class _Frozen(BaseModel):
@@ -59,11 +60,12 @@ class Article(_Frozen):
 
 
 class Figure(_Frozen):
-    """A quantity quoted in a passage.
+    """A quantity, or a rank (全市第一), quoted in a passage.
 
     ``text`` is the figure as written, without a leading qualifier word (``近3亿元`` → ``3亿元``,
     qualifier ``近``); qualifiers written inside the figure (``3000余家``, ``2个多月``) stay.
-    ``value`` is normalized into ``base_unit`` (``509.69亿元`` → 50969000000 元).
+    ``value`` is normalized into ``base_unit`` (``509.69亿元`` → 50969000000 元); a rank's value
+    is its position, with no unit (``全国第四名`` → 4).
     """
 
     text: str
@@ -76,7 +78,7 @@ class Figure(_Frozen):
     base_unit: str  # 元, m², 个, %
     measure: str | None = None  # for counts: 家, 个, 项, 名 …
     qualifier: str | None = None  # as written: 约, 近, 超, 突破, 以上, 余, 多 …
-    approx: Literal["about", "over", "under"] | None = None
+    approx: Approx | None = None
     high: Decimal | None = None  # upper bound of a range (650-700亿元), normalized
     start_value: Decimal | None = None  # a change: 由50.18平方公里增加到119.57平方公里
 
@@ -98,10 +100,10 @@ class RankedPassage(_Frozen):
 
 
 class Answer(_Frozen):
-    """The figure (or rank) that answers a question, quoted from one passage."""
+    """The figure (a quantity or a rank) that answers a question, quoted from one passage."""
 
     text: str  # as written in the passage
-    kind: AnswerKind
+    kind: FigureKind
     value: Decimal | None = None
     unit: str | None = None
     base_unit: str | None = None
@@ -154,7 +156,6 @@ class CorpusStats(_Frozen):
     replaced_bytes: int = 0
     skipped_files: tuple[str, ...] = ()
     indexed_at: str = ""
-    fingerprint: str = ""
 
 
 class EvalReport(BaseModel):

@@ -3,7 +3,8 @@
 A passage is one paragraph, or a run of whole sentences of a long one, of about
 ``MIN_CHARS``–``MAX_CHARS`` characters: headings and one-line paragraphs join the text that
 follows them, long paragraphs (a shared document's pages run to 1,000 characters) are cut at
-sentence ends, then at commas when one sentence alone is too long.
+sentence ends, then at commas when one sentence alone is too long. :func:`pack` is the greedy
+packing of pieces into chunks of a size, which the Telegram front end uses for its messages too.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from .models import Article
+from .punctuation import CLAUSE_ENDS, CLOSERS, SENTENCE_ENDS, one_of
 
 MIN_CHARS = 60
 MAX_CHARS = 250
-SENTENCE = re.compile(r".*?(?:[。!?!?;;…]+[”’」』)]*|$)", re.S)
-CLAUSE = re.compile(r".*?(?:[,,、::]|$)", re.S)
+SENTENCE = re.compile(rf".*?(?:{one_of(SENTENCE_ENDS)}+{one_of(CLOSERS)}*|$)", re.S)
+CLAUSE = re.compile(rf".*?(?:{one_of(CLAUSE_ENDS)}|$)", re.S)
 PARAGRAPH_JOIN = "\n"
 
 
@@ -24,14 +26,16 @@ def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
     return [p for p in pattern.findall(text) if p]
 
 
-def _pack(units: Iterable[str], limit: int) -> list[str]:
-    """Greedy packing of units into chunks of at most ``limit`` characters."""
+def pack(pieces: Iterable[str], limit: int, sep: str = "") -> list[str]:
+    """Greedy packing: each piece joins the chunk before it (after ``sep``) while the chunk stays
+    within ``limit`` characters, else starts a new one. A piece is never split, so a piece longer
+    than ``limit`` makes a chunk of its own."""
     chunks: list[str] = []
-    for unit in units:
-        if chunks and len(chunks[-1]) + len(unit) <= limit:
-            chunks[-1] += unit
+    for piece in pieces:
+        if chunks and len(chunks[-1]) + len(sep) + len(piece) <= limit:
+            chunks[-1] += sep + piece
         else:
-            chunks.append(unit)
+            chunks.append(piece)
     return chunks
 
 
@@ -46,7 +50,7 @@ def split_paragraph(text: str) -> list[str]:
             continue
         for clause in _pieces(sentence, CLAUSE):
             units.extend(clause[i:i + MAX_CHARS] for i in range(0, len(clause), MAX_CHARS))
-    chunks = _pack(units, MAX_CHARS)
+    chunks = pack(units, MAX_CHARS)
     # A short tail reads better with the chunk before it, even a little over the limit.
     if len(chunks) > 1 and len(chunks[-1]) < MIN_CHARS:
         tail = chunks.pop()

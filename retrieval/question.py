@@ -19,7 +19,8 @@ MAX_CHARS = 500
 ASK = re.compile(r"多少|几|多大|多长|多久|多高|多远|第几|哪|是什么|有何")
 
 _COUNT_MEASURES = "家|个|项|台|名|人次|人|户|张|所|只|条|场|批|件|座|套|辆|次|位|份|种|款|间|栋|处|架|艘"
-# (pattern, answer kinds, measure group name or None). First match wins.
+# (pattern, answer kinds): the first row whose pattern matches wins. A group named m in the
+# pattern captures the measure word asked for (多少家 → 家).
 ANSWER_TYPES: tuple[tuple[str, frozenset[str]], ...] = tuple(
     (pattern, frozenset(kinds.split()))
     for pattern, kinds in (

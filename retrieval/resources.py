@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -48,7 +49,7 @@ def data_files() -> list[Path]:
     return sorted(Path(str(DATA)).glob("*.txt"))
 
 
-def _tagged(lines, tag: str) -> set[str]:
+def _tagged(lines: Iterable[str], tag: str) -> set[str]:
     words = set()
     for line in lines:
         parts = line.split()

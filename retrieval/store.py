@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
 BLOB = ".bin"
-OFFSETS = ".offsets.npy"
 
 
 def save_array(folder: Path, name: str, array: np.ndarray) -> None:
@@ -61,7 +61,11 @@ class Strings(Sequence[str]):
     def raw(self, i: int) -> bytes:
         return self.blob[self.offsets[i]:self.offsets[i + 1]].tobytes()
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .resources import Resources
+from .resources import PLACE_TAG, Resources
 
 # Tokens that carry no meaning: punctuation, whitespace, lone symbols.
 NOISE = re.compile(r"^[\W_]+$")
-PLACE_TAG = "ns"
 
 
 def tokens(text: str, res: Resources) -> list[str]:

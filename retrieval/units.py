@@ -1,5 +1,6 @@
-"""The data tables that drive :mod:`retrieval.figures`: units, magnitude words, qualifiers,
-measure words and the spans that look like figures but are not.
+"""The data tables that drive :mod:`retrieval.figures`: Chinese numerals, units, magnitude
+words, qualifiers, measure words, the words that make a 第N a rank, and the spans that look like
+figures but are not.
 
 Pure data, no logic: adding a unit or a false positive seen in the corpus is a one-line edit
 here, never a new branch in the extractor.
@@ -15,10 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from retrieval.models import Approx, FigureKind
+
 
 @dataclass(frozen=True)
 class Unit:
-    kind: str  # a FigureKind of retrieval.models
+    kind: FigureKind
     base: str  # the base unit that Figure.value is expressed in
     factor: Decimal = Decimal(1)  # base units per unit written
 
@@ -45,6 +48,7 @@ CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_LEADING = "十百千"  # cn2an rejects bare 千亿; these get an implicit 一
 CN_MAGNITUDE_CHARS = "十百千万亿"
+CN_NUMERAL_CHARS = "".join(CN_DIGITS) + CN_LEADING  # a numeral below 万: 三, 十一, 一百二十
 
 # A round Chinese numeral after these is vague (几十家, 数百家, 上百家, 成千): no figure.
 VAGUE_BEFORE_NUMERAL = "几数上成"
@@ -57,7 +61,7 @@ PERCENT_WORDS = ("百分之",)
 LONE_NUMERALS = frozenset({"一"})
 
 # Qualifiers written inside a figure, kept in its text: 3000余家, 120多倍, 两个多月, 一个半月.
-INNER_QUALIFIERS = {"余": "over", "多": "over"}
+INNER_QUALIFIERS: dict[str, Approx] = {"余": "over", "多": "over"}
 HALF = "半"
 
 # Between the two ends of a range: 650-700亿元, 650～700, 2至3年.
@@ -74,7 +78,7 @@ CHANGE_YEAR = r"(?:19|20)\d{2}年(?:底|末|初)?的?"
 # Qualifiers written just before a figure, left out of its text. Words that merely end with a
 # qualifier character map to None so that the longest match wins and yields nothing:
 # 签约74个项目 is no approximation, nor is 最近3年.
-PREFIX_QUALIFIERS: dict[str, str | None] = {
+PREFIX_QUALIFIERS: dict[str, Approx | None] = {
     "约": "about", "约为": "about", "大约": "about", "大概": "about",
     "近": "under", "将近": "under", "接近": "under", "逼近": "under",
     "不到": "under", "不足": "under", "不超过": "under", "低于": "under", "少于": "under",
@@ -86,7 +90,7 @@ PREFIX_QUALIFIERS: dict[str, str | None] = {
 }
 
 # Qualifiers written just after a figure, also left out of its text: 200亿元以上.
-SUFFIX_QUALIFIERS: dict[str, str] = {
+SUFFIX_QUALIFIERS: dict[str, Approx] = {
     "以上": "over", "以下": "under", "以内": "under", "之内": "under", "左右": "about",
 }
 
@@ -144,9 +148,18 @@ NOT_UNITS = ("项目", "个人", "个体", "个性", "个别", "名单", "名称
              "周期", "周岁", "起来", "部门", "部分", "支持", "支撑", "天然", "年度", "年代",
              "米粉", "元素", "元旦", "头部", "种植", "款项", "间隔", "场所", "场景", "户籍", "件事")
 
+# Ranks: 全市第一, 全国第四名, 排名第九, 增幅居南昌市第二位. A 第N is a rank when a ranking verb
+# (left out of the rank's text), a scope or a suffix stands with it, and no word after it makes
+# it an ordinal: 第一方阵, 第三次, 第一大建成区 are not ranks.
+RANK_VERBS = ("排名", "位列", "位居", "居", "排", "获", "荣获", "再获")
+RANK_SCOPES = ("全国", "全省", "全市", "全区", "全县", "全球")
+RANK_SCOPE_PATTERN = r"[\u4e00-\u9fff]{2}[省市]"  # 南昌市, 江西省
+RANK_SUFFIXES = ("名", "位")
+NOT_RANK_AFTER = "次季批届期阶轮章节步大方个条"
+
 # Spans that are never figures, masked before figures are looked for: dates and times, years,
-# ordinals and ranks, plan names, slogans, codes, phone numbers and idioms.
-_CN = "〇零一二两三四五六七八九十百千"
+# ordinals and ranks (ranks are read apart, from the unmasked text), plan names, slogans, codes,
+# phone numbers and idioms.
 EXCLUSIONS = (
     r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?",  # 2024-09-14 15:46
     r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?",
@@ -155,9 +168,9 @@ EXCLUSIONS = (
     r"(?<![\d.])\d{1,2}\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月(?:份)?(?:\s*\d{1,2}\s*[日号])?",  # 1-8月, 1月15日
     r"[一二三四五六七八九十]{1,2}月(?:份|[一二三四五六七八九十]{1,3}[日号])?",
     r"(?<![\d.])\d{1,2}\s*[日号]",
-    rf"第\s*[\d{_CN}]+",  # 第三, 第 一, 第四名, 第二人民医院
-    rf"届[\d{_CN}]+次",  # 二届十一次全体会议
-    rf"前[\d{_CN}]+名",  # 前三名 is a rank
+    rf"第\s*[\d{CN_NUMERAL_CHARS}]+",  # 第三, 第 一, 第四名, 第二人民医院
+    rf"届[\d{CN_NUMERAL_CHARS}]+次",  # 二届十一次全体会议
+    rf"前[\d{CN_NUMERAL_CHARS}]+名",  # 前三名 is a rank
     r"十[一二三四五六七八九]五",  # 十四五 and the other five-year plans
     r"[\dA-Za-z]+(?:\s*\+\s*[\dA-Za-z]+)+",  # 1+2+N, 3+3, 5+2, 1+5+X
     r"[A-Za-z]+\d+(?:\.\d+)?",  # PM2.5, MP3

@@ -12,3 +12,29 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def seed_text(prefix: str) -> str:
     return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+def deny_reading(monkeypatch, name: str) -> None:
+    """Reading the file called ``name`` fails as an unreadable file does (EACCES)."""
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == name:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+def break_processing(monkeypatch, marker: str) -> None:
+    """Figure extraction raises (as cn2an once did) on any text holding ``marker``."""
+    from retrieval import ingest
+
+    real = ingest.extract_figures
+
+    def extract(text: str):
+        if marker in text:
+            raise KeyError(1)
+        return real(text)
+
+    monkeypatch.setattr(ingest, "extract_figures", extract)

@@ -94,22 +94,31 @@ def test_compiled_kernel_agrees(monkeypatch):
     """Large indexes rank with a numba kernel; forced on here, it must rank as numpy does
     (which the tests above hold to rank-bm25)."""
     import retrieval.bm25 as bm25_mod
+    from retrieval import bm25_kernel
 
     rng = np.random.default_rng(11)
     words = [f"w{i}" for i in range(300)]
     weights = 1 / np.arange(1, 301) ** 1.1
     weights /= weights.sum()
     docs = [list(rng.choice(words, size=rng.integers(5, 50), p=weights)) for _ in range(800)]
-    numpy_index, vocab = build(docs)
-    monkeypatch.setattr(bm25_mod, "COMPILED_FROM", 0)
-    compiled, _ = build(docs)
-    assert compiled._kernel() is not None
-    for _ in range(40):
-        query = [vocab.get(t) for t in rng.choice(words, size=rng.integers(1, 7), p=weights)]
-        for k in (1, 10):
-            got = compiled.top(query, k)
-            want = numpy_index.top(query, k)
-            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=RTOL)
-            assert {d for d, _ in got} == {d for d, _ in want} or got[-1][1] == pytest.approx(
-                want[-1][1], rel=RTOL)  # the same documents, but for a tie at the k-th place
-    assert not compiled._acc.any()  # the scratch space is left clean
+    index, vocab = build(docs)
+    queries = [[vocab.get(t) for t in rng.choice(words, size=rng.integers(1, 7), p=weights)]
+               for _ in range(40)]
+    wanted = {(i, k): index.top(query, k) for i, query in enumerate(queries) for k in (1, 10)}
+    calls = []
+
+    def top_k(*args):
+        calls.append(args)
+        return real_top_k(*args)
+
+    real_top_k = bm25_kernel.top_k
+    monkeypatch.setattr(bm25_kernel, "top_k", top_k)
+    monkeypatch.setattr(bm25_mod, "COMPILED_FROM", 0)  # read at each query
+    for (i, k), want in wanted.items():
+        got = index.top(queries[i], k)
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=RTOL)
+        assert {d for d, _ in got} == {d for d, _ in want} or got[-1][1] == pytest.approx(
+            want[-1][1], rel=RTOL)  # the same documents, but for a tie at the k-th place
+    ranked = [q for q in queries if any(t is not None and index.idf(t) > 0 for t in q)]
+    assert len(calls) == 2 * len(ranked) > 0  # each query that ranks went through the kernel
+    assert not index._acc.any()  # the scratch space is left clean

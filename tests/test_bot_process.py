@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.logs import REDACTED, RedactFilter
+from bot.settings import SettingsError, load_settings
+from retrieval.question import MAX_CHARS
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 GANWEN = Path(sys.executable).parent / "ganwen"
@@ -68,6 +70,24 @@ def test_malformed_setting_is_one_clear_line(tmp_path):
     result = run(["bot"], {"TELEGRAM_BOT_TOKEN": TOKEN, "GANWEN_RATE_LIMIT": "many"}, tmp_path)
     assert result.returncode == 2 and "GANWEN_RATE_LIMIT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_question_cap_above_the_engines_is_one_clear_line(tmp_path):
+    """The bot's question cap lives within the engine's (retrieval.question.MAX_CHARS): a larger
+    one is refused at start-up, not met later by the engine's own error in English."""
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "GANWEN_MAX_QUESTION_CHARS": str(MAX_CHARS + 1)}
+    result = run(["bot"], env, tmp_path)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("ganwen: error: setting GANWEN_MAX_QUESTION_CHARS")
+    assert str(MAX_CHARS) in line
+
+
+def test_question_cap_may_reach_the_engines():
+    settings = load_settings(_env_file=None, max_question_chars=MAX_CHARS)
+    assert settings.max_question_chars == MAX_CHARS
+    with pytest.raises(SettingsError, match=str(MAX_CHARS)):
+        load_settings(_env_file=None, max_question_chars=MAX_CHARS + 1)
 
 
 def test_unreachable_api_is_one_clear_line(tmp_path):

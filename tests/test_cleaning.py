@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import cleaning
+from retrieval import articles, cleaning, punctuation
+from retrieval.passages import pack, split_paragraph
 from tests.helpers import seed_text
 
 
@@ -101,3 +102,28 @@ def test_numbered_lists_are_not_pages():
 
 def test_speech_date_in_parentheses_is_kept(seed_articles):
     assert "(2021年3月23日)" in article_text(seed_articles, "002")
+
+
+def test_punctuation_classes_hold_both_widths():
+    # Escapes, not literals: a normalization of the sources must not fold ，into , unnoticed.
+    assert {"\uff01", "!", "\uff1f", "?", "\uff1b", ";"} <= set(punctuation.STOPS)
+    assert set(punctuation.STOPS) < set(punctuation.SENTENCE_ENDS)
+    assert {"\uff0c", ","} <= set(punctuation.COMMAS) < set(punctuation.CLAUSE_ENDS)
+    assert {"\uff1a", ":"} <= set(punctuation.CLAUSE_ENDS)
+    assert {"\uff09", ")"} <= set(punctuation.CLOSERS)
+
+
+@pytest.mark.parametrize("comma", [",", "\uff0c"])
+def test_full_and_half_width_punctuation_read_alike(comma):
+    stop = "。" if comma == "," else "\uff01"
+    nav = f"首页 新闻 政务 专题 服务{comma}互动"
+    assert not cleaning.is_nav_line(nav)
+    assert not articles.looks_like_title(f"南康区综合评分再获全市第一{comma}")
+    sentence = "南康区综合评分再获全市第一" + "项目建设加速推进" * 20 + stop
+    assert split_paragraph(sentence * 2) == [sentence, sentence]
+
+
+def test_greedy_packing():
+    assert pack(["ab", "cd", "ef"], 4) == ["abcd", "ef"]
+    assert pack(["ab", "cd", "ef"], 6, sep="\n\n") == ["ab\n\ncd", "ef"]
+    assert pack(["abcdef", "g"], 4) == ["abcdef", "g"]  # a piece is never split

@@ -92,6 +92,13 @@ def test_ask_traditional_question_answers_in_traditional(tmp_path):
     assert "相關段落" in out
 
 
+def test_terminal_texts_have_the_same_keys_in_both_scripts():
+    from bot.terminal import TEXTS
+
+    assert set(TEXTS) == {"simplified", "traditional"}
+    assert TEXTS["simplified"].keys() == TEXTS["traditional"].keys()
+
+
 def test_ask_html_in_question_is_just_text(tmp_path):
     result = ok(ganwen("ask", "<b>南康</b>2020年投资完成多少 & <script>", cwd=tmp_path))
     assert result.stdout.strip()

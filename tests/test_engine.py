@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import get_args
 
 import pytest
 
 from retrieval.engine import Engine
 from retrieval.evaluate import evaluate, read_items
-from retrieval.question import QuestionError, answer_type
+from retrieval.models import FigureKind
+from retrieval.question import ANSWER_TYPES, QuestionError, answer_type
 from tests.helpers import DATA, SEEDS
 
 
@@ -54,7 +56,18 @@ def test_figures_the_question_quotes_are_not_answers(engine):
 
 def test_rank_answers(engine):
     a = engine.ask("萍乡在2021年全国文明城市年度测评中排第几").answer
-    assert a.kind == "rank" and "第四" in a.text and a.value == 4
+    assert a.kind == "rank" and a.text == "全国第四名" and a.value == 4
+    assert a.unit is None and a.base_unit is None
+
+
+def test_a_question_for_any_figure_gets_no_rank(engine):
+    r = engine.ask("南康综合评分怎么样")
+    assert "rank" in {f.kind for f in r.passages[0].passage.figures}
+    assert r.answer is not None and r.answer.kind not in ("rank", "number")
+
+
+def test_answer_types_are_figure_kinds():
+    assert set().union(*(kinds for _, kinds in ANSWER_TYPES)) <= set(get_args(FigureKind))
 
 
 def test_traditional_question_gets_traditional_answer(engine):

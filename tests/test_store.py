@@ -1,10 +1,14 @@
-"""The on-disk columns: strings, ragged id lists and the hashed lookup, memory-mapped."""
+"""The on-disk columns: strings, ragged id lists and the hashed lookup, memory-mapped; and
+jieba's frequency table stored in them."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from retrieval.frozen_dict import FrozenFreq, frozen_tokenizer
 from retrieval.store import Lookup, Ragged, Strings, concat_ragged, save_strings
 
 
@@ -54,3 +58,20 @@ def test_lookup_survives_hash_collisions(tmp_path, monkeypatch):
     Lookup.save(tmp_path, "v", words)
     lookup = Lookup.open(tmp_path, "v", Strings(tmp_path, "v"))
     assert [lookup(w) for w in words] == [0, 1, 2, 3] and lookup("zz") is None
+
+
+def test_frozen_frequencies_are_a_full_mapping(tmp_path):
+    freq = {"南康": 120, "南": 0, "赣州经开区": 7, "经开区": 35}
+    userdict = tmp_path / "userdict.txt"
+    userdict.write_text("赣州经开区 7\n", encoding="utf-8")
+    full = SimpleNamespace(FREQ=freq, total=sum(freq.values()))
+    tokenizer = frozen_tokenizer(tmp_path, userdict, full)
+    frozen = tokenizer.FREQ
+    assert isinstance(frozen, FrozenFreq) and tokenizer.total == 162
+    assert frozen_tokenizer(tmp_path, userdict).FREQ == freq  # written once, then reopened
+    assert dict(frozen.items()) == freq and sorted(frozen.values()) == sorted(freq.values())
+    assert sorted(frozen.keys()) == sorted(freq) and len(frozen) == 4
+    assert frozen["南康"] == 120 and frozen.get("南") == 0 and "经开区" in frozen
+    assert frozen.get("没有") is None and frozen.get("没有", 0) == 0 and 3 not in frozen
+    with pytest.raises(KeyError):
+        frozen["没有"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from html.parser import HTMLParser
 
 import pytest
@@ -101,6 +102,19 @@ def test_traditional_labels(engine):
     trad = engine.ask("南康2020年投資完成多少", k=12)
     assert render.answer_messages(trad)[0].startswith("<b>509.69億元</b>")
     assert "上一頁" in str(render.keyboard(trad, 1))
+
+
+def test_texts_have_the_same_keys_and_fields_in_both_scripts():
+    """Every fixed text the bot says exists in both scripts, with the same {fields}."""
+    simplified, traditional = render.TEXTS["simplified"], render.TEXTS["traditional"]
+    assert set(render.TEXTS) == {"simplified", "traditional"}
+    assert simplified.keys() == traditional.keys()
+    for key, text in simplified.items():
+        assert fields(text) == fields(traditional[key]), key
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def test_inline_results(engine):

@@ -1,68 +1,35 @@
-"""Corpus loading and the index cache: formats, bad bytes, unreadable files, and a cache that
-is reused, rebuilt when stale or corrupt, and written atomically."""
+"""The index cache: built, reused, updated file by file with exact scores, rebuilt when stale
+or corrupt, written atomically; unreadable files skipped and reported; an Index that frees its
+memory maps once dropped. (Reading and taking apart one file: test_ingest.py.)"""
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
 
 from retrieval import index as index_mod
-from retrieval.corpus import CorpusError, bundled_corpus, decode, read_file, scan
-from tests.helpers import SEEDS
+from retrieval.corpus import CorpusError
+from tests.helpers import SEEDS, break_processing, deny_reading
 
 ARTICLE = ("赣州经开区医疗床位总数达3910张,新增医疗床位1290张。全区村均集体经营性收入60.54万元,"
            "空气质量优良天数比例为99.4%。")
 
 
-def test_bundled_corpus_is_the_seeds():
-    names = sorted(p.name for p in bundled_corpus().glob("*.txt"))
-    assert names == sorted(p.name for p in SEEDS.glob("*.txt")) and len(names) == 5
-
-
-def test_html_goes_through_a_parser(tmp_path):
-    (tmp_path / "a.html").write_text(
-        "<html><head><title>标题</title><script>var x='不要';</script><style>p{}</style></head>"
-        f"<body><nav>首页 新闻</nav><h1>经开区综述</h1><p>{ARTICLE}</p><p>第二段&amp;结束。</p>"
-        "</body></html>", encoding="utf-8")
-    text = read_file(tmp_path / "a.html", tmp_path).text
-    assert ARTICLE in text and "第二段&结束。" in text
-    assert "不要" not in text and "p{}" not in text and "首页 新闻" not in text
-    assert text.index("经开区综述") < text.index(ARTICLE)
-
-
-def test_markdown_and_htm_and_subfolders_are_read(tmp_path):
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "a.md").write_text("# 标题\n\n" + ARTICLE, encoding="utf-8")
-    (tmp_path / "b.htm").write_text(f"<p>{ARTICLE}</p>", encoding="utf-8")
-    (tmp_path / "c.pdf").write_bytes(b"%PDF")
-    (tmp_path / ".hidden.txt").write_text(ARTICLE, encoding="utf-8")
-    assert [f.rel for f in scan(tmp_path).files] == ["b.htm", "sub/a.md"]
-    assert ARTICLE in read_file(tmp_path / "sub" / "a.md", tmp_path).text
-
-
-def test_invalid_bytes_are_replaced_and_counted():
-    data = ARTICLE.encode() + b"\xff\xfe" + "完".encode()[:2] + "。".encode()
-    text, replaced = decode(data)
-    assert text.startswith(ARTICLE) and replaced >= 2
-    assert decode("已有\ufffd字符".encode()) == ("已有\ufffd字符", 0)
-
-
 def test_unreadable_file_is_skipped_not_fatal(res, tmp_path, monkeypatch):
     shutil.copytree(SEEDS, tmp_path / "c")
     (tmp_path / "c" / "bad.txt").write_text(ARTICLE, encoding="utf-8")
-    real = Path.read_bytes
-
-    def read_bytes(self):
-        if self.name == "bad.txt":
-            raise PermissionError(13, "Permission denied")
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    deny_reading(monkeypatch, "bad.txt")
     index = index_mod.open_index(tmp_path / "c", res)
     assert index.stats.skipped_files == ("bad.txt: Permission denied",)
     assert index.stats.files == 5 and index.stats.passages > 0
+    (tmp_path / "c" / "new.txt").write_text(ARTICLE, encoding="utf-8")
+    updated = index_mod.open_index(tmp_path / "c", res)  # the file is tried again, reported once
+    assert updated.stats.skipped_files == ("bad.txt: Permission denied",)
+    assert updated.stats.files == 6
 
 
 @pytest.mark.parametrize("make", ["missing", "file", "empty"])
@@ -163,14 +130,6 @@ def test_add_folder_joins_the_index(res, corpus, tmp_path, reads):
     assert again.folder == index.folder
 
 
-def test_parallel_and_serial_reading_agree(res, corpus, monkeypatch):
-    serial = index_mod.open_index(corpus, res)
-    monkeypatch.setattr(index_mod, "PARALLEL_FROM_BYTES", 0)
-    parallel = index_mod.open_index(corpus, res, rebuild=True)
-    assert [p.text for p in parallel.passages()] == [p.text for p in serial.passages()]
-    assert [p.figures for p in parallel.passages()] == [p.figures for p in serial.passages()]
-
-
 @pytest.mark.parametrize("damage", ["manifest", "array", "current"])
 def test_corrupt_cache_is_rebuilt_with_a_notice(res, corpus, damage):
     index = index_mod.open_index(corpus, res)
@@ -202,14 +161,7 @@ def test_a_failed_update_leaves_the_old_index(res, corpus, monkeypatch):
 
 def test_a_file_that_breaks_processing_is_skipped_and_reported(res, corpus, monkeypatch):
     (corpus / "odd.txt").write_text("奇怪的文件\n" + ARTICLE + "奇怪标记。", encoding="utf-8")
-    real = index_mod.extract_figures
-
-    def extract(text):
-        if "奇怪标记" in text:
-            raise KeyError(1)
-        return real(text)
-
-    monkeypatch.setattr(index_mod, "extract_figures", extract)
+    break_processing(monkeypatch, "奇怪标记")
     index = index_mod.open_index(corpus, res)
     assert [s.split(":")[0] for s in index.stats.skipped_files] == ["odd.txt"]
     assert "KeyError" in index.stats.skipped_files[0]
@@ -234,3 +186,27 @@ def test_answering_code_is_not_part_of_the_index_key():
     here = Path(index_mod.__file__).parent
     assert names <= {p.name for p in here.glob("*.py")}  # every listed module exists
     assert {"answer.py", "question.py", "engine.py", "bm25_kernel.py"}.isdisjoint(names)
+
+
+def test_a_dropped_index_is_freed(res, corpus):
+    """Decoded articles and passages are cached by each Index, not by its class: after a
+    reload the old Index, and its memory maps, can go."""
+    index = index_mod.open_index(corpus, res)
+    first = index.passage(0)
+    assert index.passage(0) is first and index.article_of_doc(0) is index.article_of_doc(0)
+    assert first.article_id == index.article_of_doc(0).id
+    gone = weakref.ref(index)
+    del index, first
+    gc.collect()
+    assert gone() is None
+
+
+def test_the_decoded_cache_is_bounded(res, corpus, monkeypatch):
+    monkeypatch.setattr(index_mod, "CACHED_ITEMS", 2)
+    index = index_mod.open_index(corpus, res)
+    fresh = index_mod.Index(index.folder)
+    passages = [fresh.passage(d) for d in range(len(fresh))]
+    assert [p.text for p in passages] == [p.text for p in index.passages()]
+    assert list(fresh._passages.items) == [len(fresh) - 2, len(fresh) - 1]
+    assert fresh.passage(len(fresh) - 2) is passages[-2]  # recent ones are kept …
+    assert fresh.passage(0) is not passages[0] and fresh.passage(0) == passages[0]  # … not all

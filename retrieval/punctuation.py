@@ -1,0 +1,27 @@
+"""Punctuation of Chinese prose: the marks that end a sentence and the marks that end a clause.
+
+The classes are strings of characters; each module builds the regex it needs from them with
+:func:`one_of`. Full-width and half-width forms are both listed (，and ,): scraped text mixes
+them.
+"""
+
+from __future__ import annotations
+
+import re
+
+# End a sentence: 。！？；. The ellipsis is kept apart because one use leaves it out.
+STOPS = "。！!？?；;"
+ELLIPSIS = "…"
+SENTENCE_ENDS = STOPS + ELLIPSIS
+
+# End a clause within a sentence.
+COMMAS = "，,"
+CLAUSE_ENDS = COMMAS + "、：:"
+
+# Closing quotes and brackets that belong to the sentence they follow: …发展。”
+CLOSERS = "”’」』)）"
+
+
+def one_of(*classes: str) -> str:
+    """A regex character class matching any character of ``classes``."""
+    return f"[{re.escape(''.join(classes))}]"

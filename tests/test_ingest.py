@@ -1,0 +1,125 @@
+"""Reading corpus files and taking them apart for the index: formats, bad bytes, articles and
+passage records, unreadable or odd files reported rather than raised, and worker processes
+that read as one process does."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import pytest
+
+from retrieval import ingest
+from retrieval.corpus import bundled_corpus, decode, read_file, scan
+from retrieval.ingest import PassageRecord, process_file, read_files
+from retrieval.tokenize import tokens
+from tests.helpers import SEEDS, break_processing, deny_reading
+
+ARTICLE = ("赣州经开区医疗床位总数达3910张,新增医疗床位1290张。全区村均集体经营性收入60.54万元,"
+           "空气质量优良天数比例为99.4%。")
+
+
+# --- reading a file --------------------------------------------------------------------------
+
+def test_bundled_corpus_is_the_seeds():
+    names = sorted(p.name for p in bundled_corpus().glob("*.txt"))
+    assert names == sorted(p.name for p in SEEDS.glob("*.txt")) and len(names) == 5
+
+
+def test_html_goes_through_a_parser(tmp_path):
+    (tmp_path / "a.html").write_text(
+        "<html><head><title>标题</title><script>var x='不要';</script><style>p{}</style></head>"
+        f"<body><nav>首页 新闻</nav><h1>经开区综述</h1><p>{ARTICLE}</p><p>第二段&amp;结束。</p>"
+        "</body></html>", encoding="utf-8")
+    text = read_file(tmp_path / "a.html", tmp_path).text
+    assert ARTICLE in text and "第二段&结束。" in text
+    assert "不要" not in text and "p{}" not in text and "首页 新闻" not in text
+    assert text.index("经开区综述") < text.index(ARTICLE)
+
+
+def test_markdown_and_htm_and_subfolders_are_read(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.md").write_text("# 标题\n\n" + ARTICLE, encoding="utf-8")
+    (tmp_path / "b.htm").write_text(f"<p>{ARTICLE}</p>", encoding="utf-8")
+    (tmp_path / "c.pdf").write_bytes(b"%PDF")
+    (tmp_path / ".hidden.txt").write_text(ARTICLE, encoding="utf-8")
+    assert [f.rel for f in scan(tmp_path).files] == ["b.htm", "sub/a.md"]
+    assert ARTICLE in read_file(tmp_path / "sub" / "a.md", tmp_path).text
+
+
+def test_invalid_bytes_are_replaced_and_counted():
+    data = ARTICLE.encode() + b"\xff\xfe" + "完".encode()[:2] + "。".encode()
+    text, replaced = decode(data)
+    assert text.startswith(ARTICLE) and replaced >= 2
+    assert decode("已有\ufffd字符".encode()) == ("已有\ufffd字符", 0)
+
+
+# --- taking it apart -------------------------------------------------------------------------
+
+def test_a_file_becomes_articles_and_passage_records(res, tmp_path):
+    path = tmp_path / "sub" / "a.txt"
+    path.parent.mkdir()
+    path.write_text("萍乡市经开区综述\n" + ARTICLE + "\n\n" + ARTICLE.replace("3910", "3999"),
+                    encoding="utf-8")
+    result = process_file(tmp_path, path, None, res)
+    assert (result.path, result.size, result.error) == ("sub/a.txt", path.stat().st_size, None)
+    assert [a.path for a in result.articles] == ["sub/a.txt"]
+    assert result.articles[0].paragraphs == ()  # the text is in the passages
+    assert result.passages and all(isinstance(p, PassageRecord) for p in result.passages)
+    first = result.passages[0]
+    assert (first.article, first.position) == (0, 0) and "3910张" in first.text
+    assert [p.position for p in result.passages] == list(range(len(result.passages)))
+    figures = json.loads(first.figures_json)
+    assert {f["text"] for f in figures} >= {"3910张", "60.54万元", "99.4%"}
+    assert all(first.text[f["start"]:f["end"]] == f["text"] for f in figures)
+    places = result.articles[0].places
+    assert first.tokens[:len(tokens(first.text, res))] == tokens(first.text, res)
+    assert first.tokens[len(tokens(first.text, res)):] == [
+        t for place in places for t in tokens(place, res)]  # the article's places, after
+    assert pickle.loads(pickle.dumps(result)) == result  # crosses to and from worker processes
+
+
+def test_the_key_names_the_file(res, tmp_path):
+    path = tmp_path / "index.html"
+    path.write_text(f"<h1>标题</h1><p>{ARTICLE}</p>", encoding="utf-8")
+    result = process_file(tmp_path, path, "site/index.html", res)
+    assert result.path == "site/index.html"
+    assert all(a.path == "site/index.html" for a in result.articles)
+
+
+def test_an_unreadable_file_is_reported_not_raised(res, tmp_path, monkeypatch):
+    path = tmp_path / "bad.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    deny_reading(monkeypatch, "bad.txt")
+    result = process_file(tmp_path, path, None, res)
+    assert result.error == "Permission denied" and not result.articles and not result.passages
+
+
+def test_a_file_that_breaks_processing_is_reported_without_its_parts(res, tmp_path, monkeypatch):
+    path = tmp_path / "odd.txt"
+    path.write_text("奇怪的文件\n" + ARTICLE + "\n\n奇怪标记。" + ARTICLE, encoding="utf-8")
+    break_processing(monkeypatch, "奇怪标记")
+    result = process_file(tmp_path, path, None, res)
+    assert result.error is not None and "KeyError" in result.error
+    assert result.articles == [] and result.passages == []  # nothing half taken apart
+
+
+# --- many files ------------------------------------------------------------------------------
+
+@pytest.fixture
+def jobs(tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    (folder / "unreadable.txt").mkdir()  # a folder by a file's name: cannot be read
+    return [(folder, p, p.name) for p in sorted(folder.iterdir())]
+
+
+def test_parallel_and_serial_reading_agree(res, jobs, monkeypatch):
+    serial = read_files(jobs, res)
+    monkeypatch.setattr(ingest, "PARALLEL_FROM_BYTES", 0)
+    parallel = read_files(jobs, res)
+    assert [r.path for r in serial] == [key for _, _, key in jobs]  # in the order of the jobs
+    assert parallel == serial
+    assert [r.path for r in serial if r.error] == ["unreadable.txt"]
+    assert sum(len(r.passages) for r in serial) > 0
