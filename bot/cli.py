@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from retrieval.engine import Engine
-    from retrieval.models import Response
+    from retrieval.models import EvalReport, Response
 
 EXIT_USAGE = 2
 EXIT_BELOW_THRESHOLD = 1
@@ -67,26 +67,52 @@ def cmd_repl(args: argparse.Namespace) -> int:
     return run(_engine(args))
 
 
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _eval_table(report: EvalReport) -> list[str]:
+    """One row per type and one for all: rates, and counts where a count says more."""
+
+    def part(n: int, of: int) -> str:
+        return f"{n}/{of}" if of else "–"
+
+    head = ("type", "n", "hit@1", "hit@3", "answer@1", "figure@1", "abstained", "false-abst",
+            "fig-for-passage")
+    rows = [head] + [
+        (name, str(s.total), _rate(s.hit1), _rate(s.hit3), _rate(s.answer1), _rate(s.figure1),
+         part(s.abstained, s.unanswerable), part(s.false_abstentions, s.answerable),
+         part(s.figure_for_passage, s.passage_items))
+        for name, s in [*report.types.items(), ("overall", report)]
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                      for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+            for row in rows]
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    from retrieval.evaluate import evaluate, read_items
+    from retrieval.evaluate import bars_missed, evaluate, one_shot, read_items
 
     items = read_items(args.file)
     engine = _engine(args)
-    report = evaluate(items, engine.ask, engine.res.simplified)
+    # The engine keeps no conversation yet: a follow-up is asked on its own.
+    report = evaluate(items, one_shot(engine.ask), engine.res.simplified)
+    below = bars_missed(
+        report, min_hit1=args.min_hit1, min_hit3=args.min_hit3, min_figure1=args.min_figure1,
+        min_answer1=args.min_answer1, max_false_abstention=args.max_false_abstention,
+        require_abstention=args.require_abstention)
+    if args.json:
+        print(json.dumps({**report.model_dump(mode="json"), "below_threshold": below},
+                         ensure_ascii=False))
+        return EXIT_BELOW_THRESHOLD if below else 0
     for failure in report.failures:
         print(f"  miss {failure}")
+    print("\n".join(_eval_table(report)))
     print(f"questions {report.total}: answerable {report.answerable}, "
           f"unanswerable {report.unanswerable}")
-    print(f"hit@1 {report.hit1:.3f}  hit@3 {report.hit3:.3f}  figure@1 {report.figure1:.3f}  "
-          f"abstained {report.abstained}/{report.unanswerable}")
-    below = [
-        name for name, value, floor in (
-            ("hit@1", report.hit1, args.min_hit1), ("hit@3", report.hit3, args.min_hit3),
-            ("figure@1", report.figure1, args.min_figure1),
-        ) if floor is not None and value < floor
-    ]
-    if args.require_abstention and report.abstained < report.unanswerable:
-        below.append("abstention")
+    print(f"hit@1 {_rate(report.hit1)}  hit@3 {_rate(report.hit3)}  "
+          f"figure@1 {_rate(report.figure1)}  abstained {report.abstained}/{report.unanswerable}")
     if below:
         print(f"below threshold: {', '.join(below)}")
         return EXIT_BELOW_THRESHOLD
@@ -145,13 +171,18 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("repl", help="ask questions interactively").set_defaults(run=cmd_repl)
 
-    ev = sub.add_parser("eval", help="measure hit@1, hit@3, figure@1 on a JSONL file")
+    ev = sub.add_parser("eval", help="measure hit@1, hit@3, answer@1, figure@1 and abstention on "
+                                     "a JSONL file, per question type")
     ev.add_argument("file", type=Path)
     ev.add_argument("--min-hit1", type=float)
     ev.add_argument("--min-hit3", type=float)
     ev.add_argument("--min-figure1", type=float)
+    ev.add_argument("--min-answer1", type=float)
+    ev.add_argument("--max-false-abstention", type=float, metavar="RATE",
+                    help="fail if more than this share of answerable questions get no answer")
     ev.add_argument("--require-abstention", action="store_true",
                     help="fail unless every unanswerable question is abstained")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.set_defaults(run=cmd_eval)
 
     idx = sub.add_parser("index", help="build or update the index of the corpus")

@@ -20,7 +20,7 @@ from telegram import (
 from retrieval.models import RankedPassage, Response
 from retrieval.passages import pack
 
-from .text import answer_value, source_line
+from .text import answer_details, answer_value, marks_passage, source_line
 
 MAX_MESSAGE = 4096
 PAGE_SIZE = 3
@@ -82,7 +82,7 @@ def pages(response: Response) -> int:
 def _passage_block(n: int, rp: RankedPassage, response: Response) -> str:
     text = rp.passage.text
     a = response.answer
-    if a is not None and a.passage_id == rp.passage.id:
+    if a is not None and a.passage_id == rp.passage.id and marks_passage(a):
         body = f"{esc(text[:a.start])}<b><u>{esc(text[a.start:a.end])}</u></b>{esc(text[a.end:])}"
     else:
         body = esc(text)
@@ -94,7 +94,8 @@ def _header(response: Response) -> str:
     if a is None:
         return ""
     value = answer_value(a)
-    return f"<b>{esc(a.text)}</b>" + (f"  ({esc(value)})" if value else "")
+    head = f"<b>{esc(a.text)}</b>" + (f"  ({esc(value)})" if value else "")
+    return "\n".join([head, *(esc(line) for line in answer_details(a))])
 
 
 def _pack(blocks: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from retrieval.models import RankedPassage, Response
 
-from .text import answer_value, source_line
+from .text import answer_details, answer_value, marks_passage, source_line
 
 # Every fixed text the terminal shows, in both scripts: answers come back in the question's.
 TEXTS: dict[str, dict[str, str]] = {
@@ -35,11 +35,14 @@ def render(response: Response, *, color: bool = False, more: int = 2) -> str:
     if answer is not None:
         value = answer_value(answer)
         lines.append(style(answer.text, BOLD) + (f"  ({value})" if value else ""))
+        lines += ["  " + line for line in answer_details(answer)]
         best = next(rp for rp in passages if rp.passage.id == answer.passage_id)
         passages.remove(best)
         text = best.passage.text
-        marked = text[: answer.start] + style(f"【{answer.text}】", MARK) + text[answer.end:]
-        lines += [_indent(marked), "  — " + style(source_line(best.article), DIM)]
+        if marks_passage(answer):
+            span = text[answer.start:answer.end]
+            text = text[: answer.start] + style(f"【{span}】", MARK) + text[answer.end:]
+        lines += [_indent(text), "  — " + style(source_line(best.article), DIM)]
     else:
         lines.append(style(texts["no_answer"], BOLD) + (
             f" ({response.reason})" if response.reason else ""))

@@ -36,3 +36,14 @@ def source_line(article: Article) -> str:
     parts += [p for p in (article.date, article.source) if p]
     parts.append(article.path)
     return " · ".join(parts)
+
+
+def answer_details(answer: Answer) -> list[str]:
+    """The lines under an answer's headline: a comparison's two sides, or the answer for each
+    place when a question names none and the places' answers differ."""
+    return [f"· {a.label}:{a.text}" for a in (answer.parts or answer.alternatives)]
+
+
+def marks_passage(answer: Answer) -> bool:
+    """Whether the answer is a span of its passage to highlight (not a comparison's verdict)."""
+    return not answer.parts

@@ -93,9 +93,15 @@ class Bm25:
             out[docs] += weights * times
         return out
 
-    def top(self, terms: Sequence[int | None], k: int) -> list[tuple[int, float]]:
-        """The k best documents with a positive score, best first (ties: lower id first)."""
-        weighted = [(t, n) for t, n in Counter(t for t in terms if t is not None).items()
+    def top(self, terms: Sequence[int | None], k: int,
+            weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
+        """The k best documents with a positive score, best first (ties: lower id first). A
+        term's score is multiplied by its weight (1 each by default), summed over repeats."""
+        counts: dict[int, float] = {}
+        for i, t in enumerate(terms):
+            if t is not None:
+                counts[t] = counts.get(t, 0.0) + (weights[i] if weights is not None else 1.0)
+        weighted = [(t, n) for t, n in counts.items()
                     if self.idf_array[t] > 0]  # a term in most passages weighs nothing
         if not weighted or k <= 0:
             return []
@@ -103,7 +109,7 @@ class Bm25:
             return self._compiled_top(weighted, k)
         return self._maxscore(weighted, k)
 
-    def _compiled_top(self, weighted: list[tuple[int, int]], k: int) -> list[tuple[int, float]]:
+    def _compiled_top(self, weighted: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         from . import bm25_kernel  # imports numba (~0.3 s): only for an index this large
 
         if self._touched is None:
@@ -114,7 +120,7 @@ class Bm25:
         order = np.lexsort((docs, -scores))[:k]
         return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
 
-    def _maxscore(self, weighted: list[tuple[int, int]], k: int) -> list[tuple[int, float]]:
+    def _maxscore(self, weighted: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         weighted.sort(key=lambda tn: -float(self.upper[tn[0]]) * tn[1])
         bounds = [float(self.upper[t]) * n for t, n in weighted]
         lengths = [int(self.indptr[t + 1] - self.indptr[t]) for t, _ in weighted]

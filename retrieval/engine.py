@@ -7,9 +7,10 @@ were asked in.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,11 +19,12 @@ from . import answer as answer_mod
 from .corpus import bundled_corpus
 from .index import Index, Notice, open_index
 from .models import Answer, RankedPassage, Response
-from .question import Question, analyse, searchable, validate
+from .question import Comparison, Question, analyse, searchable, validate
 from .resources import Resources, load_resources
 from .tokenize import tokens
 
 TOP_K = 5  # passages returned with an answer: the best and the next ones
+EXPANSION_WEIGHT = 0.5  # a news word the question's everyday wording stands for
 SEARCH_K = 20  # passages scored before place filtering
 
 Script = Literal["simplified", "traditional"]  # as in Response.script
@@ -46,6 +48,7 @@ class _Ranked:
     q: Question  # its analysis, in simplified script
     passages: tuple[RankedPassage, ...]  # empty when there is nothing to answer from
     reason: str | None = None  # why the passages are empty
+    confident: bool = False  # the best passage covers the question well enough to answer from
 
 
 class Engine:
@@ -70,16 +73,34 @@ class Engine:
         return Engine(open_index(self.corpus, self.res, notice, check_files=True), self.res,
                       self.corpus)
 
-    def _search(self, question: str, k: int) -> list[tuple[int, RankedPassage]]:
+    def _search(self, q: Question, k: int) -> list[tuple[int, RankedPassage]]:
         idx = self.index
+        query = [*q.tokens, *q.expansions]
+        weights = [1.0] * len(q.tokens) + [EXPANSION_WEIGHT] * len(q.expansions)
         return [
             (doc, RankedPassage(passage=idx.passage(doc), article=idx.article_of_doc(doc), score=s))
-            for doc, s in idx.top(tokens(question, self.res), k)
+            for doc, s in idx.top(query, k, weights)
         ]
 
     def search(self, question: str, k: int = SEARCH_K) -> list[RankedPassage]:
         """Passages for a simplified question, best first, by BM25."""
-        return [rp for _, rp in self._search(question, k)]
+        return [rp for _, rp in self._search(analyse(question, self.res), k)]
+
+    def _passages(self, q: Question) -> tuple[tuple[RankedPassage, ...], str | None, bool]:
+        """The passages that name the question's places, best first; why there are none; and
+        whether the best is close enough to answer from (else they are only shown)."""
+        found = [
+            (doc, rp) for doc, rp in self._search(q, SEARCH_K)
+            if answer_mod.names_places(q.places, rp.article, rp.passage.text,
+                                       every=q.comparison is None)
+        ]
+        if not found:
+            return (), "no passage in the corpus matches this question", False
+        best_tokens = set(self.index.doc_tokens(found[0][0]))
+        cover = answer_mod.coverage(q.concepts, best_tokens, self.index.idf, self._max_idf)
+        if cover < answer_mod.MIN_SHOWN:
+            return (), "the corpus has nothing close enough to this question", False
+        return tuple(rp for _, rp in found), None, cover >= answer_mod.MIN_COVERAGE
 
     def _ranked(self, question: str) -> _Ranked:
         """Validate, analyse and search: the passages an answer may come from, or why none."""
@@ -88,32 +109,56 @@ class Engine:
         simplified = self.res.simplified(words)
         script: Script = "traditional" if simplified != words else "simplified"
         q = analyse(simplified, self.res)
-        found = [
-            (doc, rp) for doc, rp in self._search(simplified, SEARCH_K)
-            if answer_mod.names_places(q.places, rp.article, rp.passage.text)
-        ]
-        if not found:
-            return _Ranked(question, script, q, (),
-                           "no passage in the corpus matches this question")
-        best_tokens = set(self.index.doc_tokens(found[0][0]))
+        passages, reason, confident = self._passages(q)
+        return _Ranked(question, script, q, passages, reason, confident)
+
+    def _answer(self, q: Question, passages: tuple[RankedPassage, ...], confident: bool
+                ) -> tuple[Answer | None, tuple[RankedPassage, ...]]:
+        """The answer, and the passages to show: those it stands in first, then the rest in
+        BM25 order."""
+        if q.comparison is not None:  # each side has its own passages and gate
+            return self._compare(q.comparison, passages)
+        if not passages or not confident:
+            return None, passages
         idf = self.index.idf
-        if answer_mod.coverage(q.tokens, best_tokens, idf, self._max_idf) < answer_mod.MIN_COVERAGE:
-            return _Ranked(question, script, q, (),
-                           "the corpus has nothing close enough to this question")
-        return _Ranked(question, script, q, tuple(rp for _, rp in found))
+        answer = answer_mod.choose(q, passages, idf)
+        if answer is None:
+            return None, passages
+        if not q.places:
+            answer = answer_mod.with_alternatives(answer, q, passages, idf)
+        lead = tuple(rp for rp in passages if rp.passage.id == answer.passage_id)
+        return answer, lead + tuple(rp for rp in passages if rp not in lead)
+
+    def _compare(self, comparison: Comparison, passages: tuple[RankedPassage, ...]
+                 ) -> tuple[Answer | None, tuple[RankedPassage, ...]]:
+        """Each side asked as its own question, answered from its own passages."""
+        parts, lead = [], []
+        words = [set(tokens(label, self.res)) - self.res.filler for label in comparison.labels]
+        for n, (label, text) in enumerate(zip(comparison.labels, comparison.questions,
+                                              strict=True)):
+            side = analyse(text, self.res, focus_on=label)
+            own = frozenset(words[n] - words[1 - n])
+            if own and not own & set(side.places):  # places are met by the article, not a clause
+                side = dataclasses.replace(side, required=own)
+            found, _, confident = self._passages(side)
+            answer = answer_mod.choose(side, found, self.index.idf) if confident else None
+            if answer is None:
+                return None, passages
+            parts.append(answer.model_copy(update={"label": label}))
+            lead += [rp for rp in found if rp.passage.id == answer.passage_id and rp not in lead]
+        rest = tuple(rp for rp in passages if rp not in lead)
+        return answer_mod.comparison(parts, comparison.more), tuple(lead) + rest
 
     def _respond(self, script: Script, response: Response) -> Response:
         return to_script(response, self.res) if script == "traditional" else response
 
     def ask(self, question: str, k: int = TOP_K) -> Response:
         r = self._ranked(question)
-        passages, reason = r.passages, r.reason
-        answer = answer_mod.choose(r.q, passages, self.index.idf) if passages else None
+        answer, passages = self._answer(r.q, r.passages, r.confident)
+        reason = None if answer is not None else r.reason
         if passages and answer is None:
-            reason = "the best passages hold no figure of the kind asked for"
-        if answer is not None:
-            # The passage the figure stands in leads; the others follow in BM25 order.
-            passages = tuple(sorted(passages, key=lambda rp: rp.passage.id != answer.passage_id))
+            reason = ("the best passages hold no answer of the kind asked for" if r.confident
+                      else "no exact answer; these passages come closest")
         response = Response(question=r.question, script=r.script, answer=answer,
                             passages=passages[:k], reason=reason)
         return self._respond(r.script, response)
@@ -124,7 +169,7 @@ class Engine:
         answer."""
         r = self._ranked(question)
         idf = self.index.idf
-        if not r.passages or answer_mod.choose(r.q, r.passages, idf) is None:
+        if self._answer(r.q, r.passages, r.confident)[0] is None:
             return []
         return [
             self._respond(r.script, Response(
@@ -139,9 +184,15 @@ def to_script(response: Response, res: Resources) -> Response:
     conv = res.traditional
     passages = []
     answer: Answer | None = response.answer
+    if answer is not None and (answer.parts or answer.alternatives):
+        answer = answer.model_copy(update={
+            "text": conv(answer.text),
+            "parts": tuple(_converted(a, conv) for a in answer.parts),
+            "alternatives": tuple(_converted(a, conv) for a in answer.alternatives),
+        })
     for rp in response.passages:
         text = rp.passage.text
-        if answer is not None and answer.passage_id == rp.passage.id:
+        if answer is not None and answer.passage_id == rp.passage.id and not answer.parts:
             head, mid, tail = (conv(text[: answer.start]), conv(text[answer.start:answer.end]),
                                conv(text[answer.end:]))
             answer = answer.model_copy(update={
@@ -161,3 +212,11 @@ def to_script(response: Response, res: Resources) -> Response:
             }),
         }))
     return response.model_copy(update={"passages": tuple(passages), "answer": answer})
+
+
+def _converted(answer: Answer, conv: Callable[[str], str]) -> Answer:
+    """A comparison side or an alternative in the other script (its passage is shown apart)."""
+    return answer.model_copy(update={
+        "text": conv(answer.text), "label": conv(answer.label) if answer.label else None,
+        "unit": conv(answer.unit) if answer.unit else None,
+    })

@@ -1,11 +1,21 @@
 """Figures quoted in a passage: 509.69亿元, 近3亿元, 650-700亿元, 3000余家, 两个多月, 99.4%,
-由50.18平方公里增加到119.57平方公里, and ranks: 全市第一, 全国第四名.
+both sides of 由50.18平方公里增加到119.57平方公里, and ranks: 全市第一, 全国第四名.
 
 :func:`extract_figures` is the only entry point. It reads cleaned simplified Chinese prose and
 returns :class:`~retrieval.models.Figure` s, each with its span, its number as written, its
-value in a base unit, and the qualifier that makes it approximate. What counts as a unit, a
-qualifier, a rank or a non-figure lives in :mod:`retrieval.units`; this module only applies the
-tables. :func:`parse_number` reads every number, Arabic or Chinese, for figures and ranks alike.
+value in a base unit, the qualifier that makes it approximate, the side of a change it stands
+on, the year written with it, and whether its sentence aims at it or reports it (target or
+actual). What counts as a unit, a qualifier, a rank, a target word or a non-figure lives in
+:mod:`retrieval.units`; this module only applies the tables. :func:`parse_number` reads every
+number, Arabic or Chinese, for figures and ranks alike.
+
+Target or actual, read from the words before a figure (:data:`~retrieval.units.INTENT_CUES`):
+the nearest cue in the figure's clause decides, a 完成/实现/达到 verb only when no target word
+governs it. Past the clause, a cue in an earlier clause of the sentence still governs when
+nothing it could aim at stands after it in that clause (力争将来3年,…实现出口总额200亿元: a
+duration is a time frame, not an aim), so 计划投资50亿元,完成投资60亿元 keeps 60亿元 actual.
+Clauses joined by 、 are one list: 拟设立总规模100亿元、首批20亿元 are both planned. A target
+word after the figure in its clause (1000亿元的奋斗目标) makes it a target whatever stands before.
 
 Hand-written: Recognizers-Text, jionlp and the duckling ports were tried on this corpus and
 failed on it (see :mod:`retrieval.units`); cn2an reads the Chinese numerals.
@@ -14,11 +24,14 @@ failed on it (see :mod:`retrieval.units`); cn2an reads the Chinese numerals.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from retrieval.models import Approx, Figure
+from retrieval.punctuation import CLAUSE_ENDS, SENTENCE_ENDS, one_of
 from retrieval.units import (
     BARE_MAGNITUDES,
     CHANGE_CONNECTORS,
@@ -29,9 +42,11 @@ from retrieval.units import (
     CN_LEADING,
     CN_MAGNITUDE_CHARS,
     CN_NUMERAL_CHARS,
+    COMPARISON_OPENERS,
     EXCLUSIONS,
     HALF,
     INNER_QUALIFIERS,
+    INTENT_CUES,
     LONE_NUMERALS,
     MAGNITUDES,
     NOT_RANK_AFTER,
@@ -44,8 +59,12 @@ from retrieval.units import (
     RANK_SUFFIXES,
     RANK_VERBS,
     SUFFIX_QUALIFIERS,
+    TARGET_AFTER,
     UNITS,
     VAGUE_BEFORE_NUMERAL,
+    YEAR_DIGITS,
+    YEAR_IS_BASE_FOR,
+    Cue,
     Unit,
 )
 
@@ -100,6 +119,15 @@ _RANK = re.compile(
     rf"第\s*(?P<n>[\d{CN_NUMERAL_CHARS}]+)(?P<suffix>{_alternation(RANK_SUFFIXES)})?"
 )
 _NOT_RANK_AFTER = re.compile(f"[{NOT_RANK_AFTER}]")
+_YEAR_BEFORE = re.compile(rf"(?<![\d.])(?=(?P<year>{YEAR_DIGITS}))(?:{CHANGE_YEAR})$")
+_YEAR_SPAN = 8  # 2020年底的
+# A passage's paragraphs are joined by newlines: a newline ends a sentence too.
+_SENTENCE_END = re.compile(one_of(SENTENCE_ENDS, "\n"))
+_CLAUSE_END = re.compile(one_of(CLAUSE_ENDS))
+_COMMA_END = re.compile(one_of(CLAUSE_ENDS.replace("、", "")))  # not the 、 that joins a list
+_CUES = re.compile(_alternation(INTENT_CUES))
+_TARGET_AFTER = re.compile(_alternation(TARGET_AFTER))
+_COMPARISON = re.compile(_alternation(COMPARISON_OPENERS))
 
 
 @dataclass(frozen=True)
@@ -110,8 +138,10 @@ class _Atom:
     unit: Unit
     number: Decimal
     high: Decimal | None = None  # upper end of a range, as a number (not yet normalized)
-    start_value: Decimal | None = None
     inner: str | None = None  # 余, 多 written inside the figure
+    mag: str = ""  # the magnitude word as written: 万 in 20万平方米
+    unit_inherited: bool = False
+    role: Literal["from", "to"] | None = None
 
 
 def _tidy(d: Decimal) -> Decimal:
@@ -176,7 +206,7 @@ def _atom(m: re.Match) -> _Atom | None:
         if low is None or low[1] is not None:
             return None
         number, high = low[0] * MAGNITUDES.get(g["lowmag"] or mag, Decimal(1)), number
-    return _Atom(m.start(), end, written, unit, number, high, inner=inner)
+    return _Atom(m.start(), end, written, unit, number, high, inner=inner, mag=mag)
 
 
 def _mask(text: str) -> str:
@@ -187,40 +217,77 @@ def _mask(text: str) -> str:
     return "".join(chars)
 
 
+def _sentence_ends(text: str) -> list[int]:
+    return [m.start() for m in _SENTENCE_END.finditer(text)]
+
+
+def _inherit_units(text: str, atoms: list[_Atom]) -> list[_Atom]:
+    """A bare magnitude (目标是50万) takes the unit of the nearest figure in its sentence that
+    has one and the same magnitude word: 20万平方米 lends 平方米 to 50万 and 80万, 15万人 lends
+    人 to 20万. A different magnitude (5亿元 beside 2万) says the two are not the same measure."""
+    ends = _sentence_ends(text)
+    lenders = [a for a in atoms if a.unit.kind != "number"]
+    out = []
+    for a in atoms:
+        sentence = bisect_right(ends, a.start)
+        near = [b for b in lenders if b.mag == a.mag and bisect_right(ends, b.start) == sentence
+                ] if a.unit.kind == "number" else []
+        if not near:
+            out.append(a)
+            continue
+        # Nearest by the characters between; on a tie the unit written after (50万、80万平方米).
+        lender = min(near, key=lambda b: (max(b.start - a.end, a.start - b.end), -b.start))
+        out.append(replace(a, unit=lender.unit, written=a.mag + lender.written[len(lender.mag):],
+                           unit_inherited=True))
+    return out
+
+
 def _merge(text: str, atoms: list[_Atom]) -> list[_Atom]:
-    """Join 由A增加到B into one change and A至B (both with units) into one range."""
+    """Mark 由A增加到B as a change, A the from-side and B the to-side; join A至B (both with
+    units) into one range."""
     out: list[_Atom] = []
     for atom in atoms:
         prev = out[-1] if out else None
-        joined = prev is not None and (prev.high is not None or prev.start_value is not None)
+        joined = prev is not None and (prev.high is not None or prev.role is not None)
         if prev is None or joined or prev.unit != atom.unit:
             out.append(atom)
             continue
         gap = text[prev.end:atom.start]
         opener = _CHANGE_OPEN.search(text, max(0, prev.start - _OPEN_SPAN), prev.start)
         if opener and _CHANGE_GAP.fullmatch(gap):
-            out[-1] = replace(atom, start=opener.start(), start_value=prev.number)
+            out[-1] = replace(prev, role="from")
+            out.append(replace(atom, role="to"))
         elif _RANGE_GAP.fullmatch(gap) and atom.high is None:
-            out[-1] = replace(prev, end=atom.end, high=atom.number)
+            # The unit is the one written at the end: 50万至80万平方米 is a range in 平方米.
+            out[-1] = replace(prev, end=atom.end, high=atom.number, written=atom.written,
+                              unit_inherited=atom.unit_inherited)
         else:
             out.append(atom)
     return out
 
 
-def _qualifier(text: str, a: _Atom) -> tuple[str | None, Approx | None]:
+def _qualifier(text: str, a: _Atom) -> tuple[str | None, Approx | None, int]:
+    """The qualifier, its approximation, and where the figure's words start (before a leading
+    qualifier: 近3亿元 starts at 近)."""
     before = _PREFIX.search(text, max(0, a.start - _PREFIX_SPAN), a.start)
     if before and (approx := PREFIX_QUALIFIERS[before.group()]):
-        return before.group(), approx
+        return before.group(), approx, before.start()
     after = _SUFFIX.match(text, a.end)
     if after:
-        return after.group(), SUFFIX_QUALIFIERS[after.group()]
+        return after.group(), SUFFIX_QUALIFIERS[after.group()], a.start
     if a.inner:
-        return a.inner, INNER_QUALIFIERS[a.inner]
-    return None, None
+        return a.inner, INNER_QUALIFIERS[a.inner], a.start
+    return None, None, a.start
+
+
+def _year_before(text: str, start: int) -> int | None:
+    """The year written just before a figure: 2020年的57家, 2023年底的9家."""
+    m = _YEAR_BEFORE.search(text, max(0, start - _YEAR_SPAN), start)
+    return int(m["year"]) if m else None
 
 
 def _figure(text: str, a: _Atom) -> Figure:
-    qualifier, approx = _qualifier(text, a)
+    qualifier, approx, lead = _qualifier(text, a)
 
     def norm(n: Decimal) -> Decimal:
         return _tidy(n * a.unit.factor)
@@ -232,7 +299,8 @@ def _figure(text: str, a: _Atom) -> Figure:
         text=text[a.start:a.end], start=a.start, end=a.end, kind=a.unit.kind,
         number=_tidy(a.number), value=norm(a.number), unit=a.written, base_unit=a.unit.base,
         measure=a.unit.base if a.unit.kind == "count" else None, qualifier=qualifier,
-        approx=approx, high=norm_optional(a.high), start_value=norm_optional(a.start_value),
+        approx=approx, high=norm_optional(a.high), unit_inherited=a.unit_inherited, role=a.role,
+        year=None if a.unit.kind in YEAR_IS_BASE_FOR else _year_before(text, lead),
     )
 
 
@@ -249,18 +317,77 @@ def _ranks(text: str) -> list[Figure]:
             continue  # 第一二名 names no one position
         start = m.end("verb") if m["verb"] else m.start()
         out.append(Figure(text=text[start:m.end()], start=start, end=m.end(), kind="rank",
-                          number=parsed[0], value=parsed[0], unit="", base_unit=""))
+                          number=parsed[0], value=parsed[0], unit="", base_unit="",
+                          year=_year_before(text, start)))
+    return out
+
+
+def _cue(masked: str, start: int, end: int, reached: bool) -> tuple[Cue | None, bool]:
+    """The nearest decisive cue in ``masked[start:end]``, read backwards: "target" or "actual",
+    or None with ``reached`` set when a 完成/实现 verb was passed on the way."""
+    for m in reversed(list(_CUES.finditer(masked, start, end))):
+        cue = INTENT_CUES[m.group()]
+        if cue == "reached":
+            reached = True
+        elif cue is not None:
+            return cue, reached
+    return None, reached
+
+
+def _intent(masked: str, f: Figure, aims: Sequence[Figure], sentence: int
+            ) -> Literal["target", "actual"] | None:
+    """Target or actual, from the cues around ``f`` in its sentence (which starts at
+    ``sentence``); ``aims`` are the sentence's figures a cue could aim at. See the module doc."""
+    clause_end = _CLAUSE_END.search(masked, f.end)
+    if _TARGET_AFTER.search(masked, f.end, clause_end.start() if clause_end else len(masked)):
+        return "target"
+    # The figure's own clause, up to a comparison opener (占计划的…, 比预计…): 、 joins a list.
+    clause = max((m.end() for m in _COMMA_END.finditer(masked, sentence, f.start)),
+                 default=sentence)
+    stop = f.start
+    for m in _COMPARISON.finditer(masked, clause, f.start):
+        if COMPARISON_OPENERS[m.group()]:
+            stop = m.start()
+    cue, reached = _cue(masked, clause, stop, False)
+    # Earlier clauses: only the cues after the last figure each could aim at.
+    while cue is None and clause > sentence:
+        end = clause - 1  # the comma
+        clause = max((m.end() for m in _COMMA_END.finditer(masked, sentence, end)),
+                     default=sentence)
+        start = max([a.end for a in aims if clause <= a.start < end], default=clause)
+        cue, reached = _cue(masked, start, end, reached)
+    if cue == "target":
+        return "target"
+    return "actual" if cue == "actual" or reached else None
+
+
+def _with_intents(text: str, figures: Sequence[Figure]) -> list[Figure]:
+    # Cues are read with every figure masked: the 只 of 3只 is a measure word, not "only".
+    chars = list(text)
+    for f in figures:
+        chars[f.start:f.end] = _MASK * (f.end - f.start)
+    masked = "".join(chars)
+    ends = _sentence_ends(text)
+    aims = [f for f in figures if f.kind != "duration"]  # a duration is a time frame: 将来3年
+    out = []
+    for f in figures:
+        i = bisect_right(ends, f.start)
+        sentence = ends[i - 1] + 1 if i else 0
+        same = [a for a in aims if bisect_right(ends, a.start) == i]
+        out.append(f.model_copy(update={"intent": _intent(masked, f, same, sentence)}))
     return out
 
 
 def extract_figures(text: str) -> tuple[Figure, ...]:
     """Every figure in ``text``, ranks included, in order of position, none overlapping another.
 
-    Quantities are read first, in the text with its non-figures masked; a rank that overlaps one
-    (全国3个省市第一) is dropped.
+    Quantities are read first, in the text with its non-figures masked; a bare magnitude takes
+    the unit of its neighbour (:func:`_inherit_units`) before changes and ranges are joined; a
+    rank that overlaps a quantity (全国3个省市第一) is dropped. Intents are read last, from the
+    words around each figure with every figure masked.
     """
     atoms = [a for m in _ATOM.finditer(_mask(text)) if (a := _atom(m))]
-    figures = [_figure(text, a) for a in _merge(text, atoms)]
+    figures = [_figure(text, a) for a in _merge(text, _inherit_units(text, atoms))]
     ranks = [r for r in _ranks(text)
              if not any(r.start < f.end and f.start < r.end for f in figures)]
-    return tuple(sorted(figures + ranks, key=lambda f: f.start))
+    return tuple(_with_intents(text, sorted(figures + ranks, key=lambda f: f.start)))

@@ -151,8 +151,9 @@ class Index:
     def idf(self, term: str) -> float:
         return self.bm25.idf(self.term_id(term))
 
-    def top(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
-        return self.bm25.top([self.term_id(t) for t in query], k)
+    def top(self, query: Sequence[str], k: int,
+            weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
+        return self.bm25.top([self.term_id(t) for t in query], k, weights)
 
     def doc_tokens(self, doc: int) -> list[str]:
         return [self.vocab[int(t)] for t in self.tokens[int(self.visible[doc])]]

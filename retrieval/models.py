@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 FigureKind = Literal[
     "money",
@@ -66,6 +66,11 @@ class Figure(_Frozen):
     qualifier ``近``); qualifiers written inside the figure (``3000余家``, ``2个多月``) stay.
     ``value`` is normalized into ``base_unit`` (``509.69亿元`` → 50969000000 元); a rank's value
     is its position, with no unit (``全国第四名`` → 4).
+
+    A change (``由2020年的57家增长至100家``) is two figures, ``57家`` with role "from" and
+    ``100家`` with role "to". A bare magnitude written beside a figure with a unit takes that
+    unit (``原定开工50万、力争80万平方米``: ``50万`` is 500000 m², ``unit`` 万平方米,
+    ``unit_inherited``); its text stays as written.
     """
 
     text: str
@@ -80,7 +85,27 @@ class Figure(_Frozen):
     qualifier: str | None = None  # as written: 约, 近, 超, 突破, 以上, 余, 多 …
     approx: Approx | None = None
     high: Decimal | None = None  # upper bound of a range (650-700亿元), normalized
-    start_value: Decimal | None = None  # a change: 由50.18平方公里增加到119.57平方公里
+    unit_inherited: bool = False  # unit taken from the figure it is paired with, not written
+    role: Literal["from", "to"] | None = None  # a side of a change: 由50.18平方公里增加到119.57…
+    year: int | None = None  # the year written with it: 2020年的57家 → 2020
+    intent: Literal["target", "actual"] | None = None  # 力争80万 / 实际开工20万平方米
+
+
+MentionKind = Literal["date", "person", "org", "place"]
+
+
+class Mention(_Frozen):
+    """A name or date quoted in a passage: who, which organisation, where, when."""
+
+    text: str
+    start: int  # character offsets of ``text`` in the passage text
+    end: int
+    kind: MentionKind
+    year: int | None = None  # dates: as written (2023年3月 → 2023)
+    month: int | None = None
+    day: int | None = None
+    relative: str | None = None  # a relative year written with the date: 今年2月 → 今年
+    role: str | None = None  # persons: the title beside the name (区委书记徐兵 → 区委书记)
 
 
 class Passage(_Frozen):
@@ -91,6 +116,7 @@ class Passage(_Frozen):
     position: int  # index of the passage within its article
     text: str  # cleaned, in the corpus's own script
     figures: tuple[Figure, ...] = ()
+    mentions: tuple[Mention, ...] = ()  # names and dates, for who/which/where/when questions
 
 
 class RankedPassage(_Frozen):
@@ -99,11 +125,17 @@ class RankedPassage(_Frozen):
     score: float
 
 
-class Answer(_Frozen):
-    """The figure (a quantity or a rank) that answers a question, quoted from one passage."""
+# What an answer is: a figure; a name or date quoted from the passage; the passage itself (its
+# key sentence, for list, why and how questions); or a comparison of two answers.
+AnswerKind = Literal[FigureKind, "date", "person", "org", "place", "passage", "comparison"]
 
-    text: str  # as written in the passage
-    kind: FigureKind
+
+class Answer(_Frozen):
+    """What answers a question, quoted from one passage: a figure, a name, a date, a key
+    sentence; or, for a comparison, one answer per side (``parts``) and a verdict."""
+
+    text: str  # as written in the passage (a comparison: the verdict line or the two sides)
+    kind: AnswerKind
     value: Decimal | None = None
     unit: str | None = None
     base_unit: str | None = None
@@ -112,6 +144,11 @@ class Answer(_Frozen):
     passage_id: str
     start: int
     end: int
+    label: str | None = None  # what this answer is for: a comparison side, an alternative's place
+    year: int | None = None  # the year the answer is about, where the text says
+    role: str | None = None  # a side of a change (from/to) or target/actual, where the text says
+    parts: tuple[Answer, ...] = ()  # a comparison's sides, in the question's order
+    alternatives: tuple[Answer, ...] = ()  # a place-less question: the answer for each place
 
 
 class Response(_Frozen):
@@ -158,13 +195,58 @@ class CorpusStats(_Frozen):
     indexed_at: str = ""
 
 
-class EvalReport(BaseModel):
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+class EvalScores(BaseModel):
+    """Counts over a set of evaluated questions (one type, or all), with their rates; a rate is
+    None when there is nothing to measure it on. The scoring rules: :mod:`retrieval.evaluate`."""
+
     total: int = 0
-    answerable: int = 0
-    with_figure: int = 0
-    hit1: float = 0.0
-    hit3: float = 0.0
-    figure1: float = 0.0
-    abstained: int = 0
-    unanswerable: int = 0
+    answerable: int = 0  # not ``none``
+    with_passage: int = 0  # answerable with a passage span: hit@1 and hit@3 are over these
+    hits1: int = 0
+    hits3: int = 0
+    answer_scored: int = 0  # with a figure, or passage-kind: answer@1 is over these
+    answers1: int = 0
+    with_figure: int = 0  # figure@1 (the answer's text equals the figure) is over these
+    figures1: int = 0
+    unanswerable: int = 0  # ``none``
+    abstained: int = 0  # unanswerable and no answer given
+    false_abstentions: int = 0  # answerable and no answer given
+    passage_items: int = 0  # kind ``passage``, no figure
+    figure_for_passage: int = 0  # of those, answered with a figure
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def hit1(self) -> float | None:
+        return _rate(self.hits1, self.with_passage)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def hit3(self) -> float | None:
+        return _rate(self.hits3, self.with_passage)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def answer1(self) -> float | None:
+        return _rate(self.answers1, self.answer_scored)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def figure1(self) -> float | None:
+        return _rate(self.figures1, self.with_figure)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def false_abstention(self) -> float | None:
+        return _rate(self.false_abstentions, self.answerable)
+
+
+class EvalReport(EvalScores):
+    """An evaluation: the scores over every question, the scores of each type (in the order the
+    types first appear), and one line per question that missed (``id: what went wrong``)."""
+
+    types: dict[str, EvalScores] = Field(default_factory=dict)
     failures: list[str] = Field(default_factory=list)

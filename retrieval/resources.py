@@ -76,6 +76,19 @@ def _place_lexicon() -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 2 and w not in generic)
 
 
+def _table(name: str) -> list[str]:
+    """A data table's rows, comments and blank lines left out."""
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _colloquial() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Everyday phrase → the news words it stands for (data/colloquial.txt), longest first."""
+    rows = [line.split() for line in _table("colloquial.txt")]
+    return tuple(sorted(((r[0], tuple(r[1:])) for r in rows if len(r) > 1),
+                        key=lambda r: -len(r[0])))
+
+
 class Resources:
     def __init__(self) -> None:
         jieba.setLogLevel(logging.WARNING)
@@ -85,6 +98,8 @@ class Resources:
                  .splitlines() if line.strip() and not line.startswith("#")]
         # Longest first, so 高新技术产业开发区 is not read as 高新技术 + 产业开发区.
         self.aliases = tuple(sorted(((a, b) for a, b in pairs), key=lambda p: -len(p[0])))
+        self.colloquial = _colloquial()
+        self.filler = frozenset(w for line in _table("filler.txt") for w in line.split())
         self.places = _place_lexicon()
 
     @cached_property

@@ -1,6 +1,6 @@
 """The data tables that drive :mod:`retrieval.figures`: Chinese numerals, units, magnitude
-words, qualifiers, measure words, the words that make a 第N a rank, and the spans that look like
-figures but are not.
+words, qualifiers, measure words, the words that make a 第N a rank, the words that make a figure
+a target or an actual result, and the spans that look like figures but are not.
 
 Pure data, no logic: adding a unit or a false positive seen in the corpus is a one-line edit
 here, never a new branch in the extractor.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from retrieval.models import Approx, FigureKind
 
@@ -73,7 +74,15 @@ CHANGE_OPENERS = ("由", "从")
 CHANGE_VERBS = ("增加", "增长", "提高", "提升", "发展", "扩大", "扩展", "拓展", "上升", "攀升",
                 "跃升", "下降", "减少", "降低", "缩小", "缩减", "变", "增", "降", "升", "扩")
 CHANGE_CONNECTORS = ("到", "至", "为")
-CHANGE_YEAR = r"(?:19|20)\d{2}年(?:底|末|初)?的?"
+
+# A year as written in digits: 2020, 1998. Figures, dates and :mod:`retrieval.years` share it.
+YEAR_DIGITS = r"(?:19|20)\d{2}"
+# The year written with a figure, just before it: 2020年的57家, 2023年底的9家. It may stand in a
+# change, after its opener or its connector, and it is the figure's Figure.year.
+CHANGE_YEAR = rf"{YEAR_DIGITS}年(?:底|末|初)?的?"
+# Before a ratio the year is the base it is measured against, not the figure's own year:
+# 进出口总额是2020年的2倍.
+YEAR_IS_BASE_FOR = frozenset({"multiple", "percent"})
 
 # Qualifiers written just before a figure, left out of its text. Words that merely end with a
 # qualifier character map to None so that the longest match wins and yields nothing:
@@ -92,6 +101,46 @@ PREFIX_QUALIFIERS: dict[str, Approx | None] = {
 # Qualifiers written just after a figure, also left out of its text: 200亿元以上.
 SUFFIX_QUALIFIERS: dict[str, Approx] = {
     "以上": "over", "以下": "under", "以内": "under", "之内": "under", "左右": "about",
+}
+
+# Target or actual: the words before a figure that say it is aimed at (力争80万) or was reached
+# (实际开工20万平方米). Three kinds of cue:
+#   "target"  a plan, a goal, an obligation: 目标, 计划, 力争, 要, 拟 …
+#   "actual"  a fact asserted: 已, 实际, 只, 累计, and a verb with 了 (完成了)
+#   "reached" a verb that carries a figure: 完成, 实现, 达到, 突破. Such a verb reads as actual
+#             unless a target word governs it: 力争…实现出口总额200亿元 is a target.
+# Words holding a cue that are none (主要, 只要, 计划的 …) map to None: at each position the
+# longest word wins, so 主要 hides its 要. How far a cue reaches is :mod:`retrieval.figures`'s.
+Cue = Literal["target", "actual", "reached"]
+INTENT_CUES: dict[str, Cue | None] = {
+    "目标": "target", "计划": "target", "规划": "target", "力争": "target", "力求": "target",
+    "要": "target", "须要": "target", "需要": "target", "必须": "target", "预计": "target",
+    "预期": "target", "打算": "target", "原定": "target", "拟": "target", "争取": "target",
+    "确保": "target", "有望": "target",
+    "已": "actual", "已经": "actual", "实际": "actual", "只": "actual", "仅": "actual",
+    "累计": "actual", "共计": "actual", "合计": "actual", "总计": "actual",
+    "完成了": "actual", "实现了": "actual", "达到了": "actual", "突破了": "actual",
+    "争取到": "actual", "成功争取": "actual",
+    "完成": "reached", "实现": "reached", "达到": "reached", "达": "reached", "突破": "reached",
+    # Not cues: 要, 只, 达, 拟 inside other words; a plan or goal as a noun (占计划的, 完成目标的).
+    "主要": None, "重要": None, "只要": None, "首要": None, "必要": None, "要素": None,
+    "纪要": None, "摘要": None, "要点": None, "要闻": None, "紧要": None, "不要": None,
+    "只是": None, "只能": None, "不仅": None, "而已": None,
+    "发达": None, "表达": None, "传达": None, "下达": None, "到达": None, "抵达": None,
+    "模拟": None, "虚拟": None, "比拟": None,
+    "计划的": None, "目标的": None, "规划的": None, "超预期": None, "好于预期": None,
+    "要求": None, "目标定位": None,  # nouns far more often than verbs: 落实…“两不停”要求
+}
+
+# A target word written after a figure, in its clause: 实现营收1000亿元的奋斗目标.
+TARGET_AFTER = ("目标",)
+
+# Words that open the other side of a ratio or comparison: in 占年度投资计划的164.32% and
+# 比预计开工时间提前一个半月, the words after them describe the base, not the figure, so the
+# figure's cues are read before them. Words that merely start with them map to False.
+COMPARISON_OPENERS: dict[str, bool] = {
+    "占": True, "比": True, "较": True,
+    "比例": False, "比重": False, "比如": False, "比较": False, "占地": False,
 }
 
 _MU = Decimal(10000) / Decimal(15)  # 1 亩 = 10000/15 m², not a terminating decimal
@@ -157,17 +206,32 @@ RANK_SCOPE_PATTERN = r"[\u4e00-\u9fff]{2}[省市]"  # 南昌市, 江西省
 RANK_SUFFIXES = ("名", "位")
 NOT_RANK_AFTER = "次季批届期阶轮章节步大方个条"
 
+# Dates as written: figures mask them, :mod:`retrieval.entities` reads them as date mentions
+# through their named groups (year, month, day; year_end, month_end of a period; decade; cn_* in
+# Chinese numerals). Durations (2-3年, 3年, 十多年) are no dates: a year has four digits.
+_TO = r"\s*[-—–~～至到]\s*"
+DATES = (
+    # 2024-09-14, 2024/9/14
+    r"(?<!\d)(?P<year>\d{4})(?P<sep>[-/])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?!\d)",
+    # 2024年, 2020-2023年, 2020年度, 2020年底, 2023年3月, 2021年3月23日
+    rf"(?<![\d.])(?P<year>{YEAR_DIGITS})\s*(?:{_TO}(?P<year_end>{YEAR_DIGITS})\s*)?年"
+    rf"(?:度|(?P<decade>代)|[底末初]|\s*(?P<month>\d{{1,2}})\s*"
+    rf"(?:{_TO}(?P<month_end>\d{{1,2}})\s*)?月(?:份)?(?:\s*(?P<day>\d{{1,2}})\s*[日号])?)?",
+    r"(?P<cn_year>[〇零一二三四五六七八九]{4})年",  # 二〇二一年
+    rf"(?<![\d.])(?P<month>\d{{1,2}})\s*(?:{_TO}(?P<month_end>\d{{1,2}})\s*)?月(?:份)?"
+    r"(?:\s*(?P<day>\d{1,2})\s*[日号])?",  # 1-8月, 1月15日, 1月份
+    r"(?P<cn_month>[一二三四五六七八九十]{1,2})月"
+    r"(?:份|(?P<cn_day>[一二三四五六七八九十]{1,3})[日号])?",  # 三月, 十月一日
+    r"(?<![\d.])(?P<day>\d{1,2})\s*日",  # 19日 (1月18日至19日)
+)
+
 # Spans that are never figures, masked before figures are looked for: dates and times, years,
 # ordinals and ranks (ranks are read apart, from the unmasked text), plan names, slogans, codes,
 # phone numbers and idioms.
 EXCLUSIONS = (
-    r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?",  # 2024-09-14 15:46
-    r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?",
-    r"(?<![\d.])(?:19|20)\d{2}\s*(?:[-—–~～至到]\s*(?:19|20)\d{2}\s*)?年(?:度|代)?",  # 2020年, 2020-2023年
-    r"[〇零一二三四五六七八九]{4}年",  # 二〇二一年
-    r"(?<![\d.])\d{1,2}\s*(?:[-—–~～至到]\s*\d{1,2}\s*)?月(?:份)?(?:\s*\d{1,2}\s*[日号])?",  # 1-8月, 1月15日
-    r"[一二三四五六七八九十]{1,2}月(?:份|[一二三四五六七八九十]{1,3}[日号])?",
-    r"(?<![\d.])\d{1,2}\s*[日号]",
+    *DATES,
+    r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?",  # 15:46
+    r"(?<![\d.])\d{1,2}\s*号",  # 5号 (线, 楼): a day only after a month
     rf"第\s*[\d{CN_NUMERAL_CHARS}]+",  # 第三, 第 一, 第四名, 第二人民医院
     rf"届[\d{CN_NUMERAL_CHARS}]+次",  # 二届十一次全体会议
     rf"前[\d{CN_NUMERAL_CHARS}]+名",  # 前三名 is a rank

@@ -29,12 +29,12 @@ SENTENCES = {
     "今年的产值可能须要达到650～700亿元,压力特别大": ["650～700亿元"],
     "今年的产值可能须要达到650至700亿元,压力特别大": ["650至700亿元"],
     "成立全省首家QFLP基金并实现7150万美元现汇进资,全区外资企业由2020年的57家增长至100家":
-        ["7150万美元", "由2020年的57家增长至100家"],
+        ["7150万美元", "57家", "100家"],
     "新改建学校44所,新增学位4.93万个": ["44所", "4.93万个"],
     "新增医疗床位1290张、总数达3910张": ["1290张", "3910张"],
     "新增养老床位近1000张": ["1000张"],
     "建成区面积从0.53平方公里发展到67.46平方公里,翻了120多倍":
-        ["从0.53平方公里发展到67.46平方公里", "120多倍"],
+        ["0.53平方公里", "67.46平方公里", "120多倍"],
     "PM2.5平均浓度25微克/立方米,空气质量优良天数比例为99.4%": ["25微克/立方米", "99.4%"],
     "2020年至2023年,全区GDP年均增长6.2%,超出全国平均水平1.5个百分点": ["6.2%", "1.5个百分点"],
     "一般公共预算收入增长8%,高于全省平均2.3个百分点": ["8%", "2.3个百分点"],
@@ -42,7 +42,7 @@ SENTENCES = {
     "爱康5GW高效异质结太阳能电池项目": ["5GW"],
     "年产10万吨锂电铜箔生产项目": ["10万吨"],
     "经开区发展空间由50.18平方公里增加到119.57平方公里,拓展新的工业用地11.82平方公里":
-        ["由50.18平方公里增加到119.57平方公里", "11.82平方公里"],
+        ["50.18平方公里", "119.57平方公里", "11.82平方公里"],
     "全市设立规模近3亿元的工业发展资金池,拟设立总规模100亿元、首批20亿元的产业引导基金":
         ["3亿元", "100亿元", "20亿元"],
     "3000余家工业企业在这里持续耕耘": ["3000余家"],
@@ -112,7 +112,7 @@ def test_finds_exactly_the_figures(sentence: str) -> None:
         assert sentence[f.start:f.end] == f.text
 
 
-def _d(x) -> Decimal | None:
+def _d(x: object) -> Decimal | None:
     return None if x is None else Decimal(str(x))
 
 
@@ -141,17 +141,21 @@ CASES = [
     ("在2-3年内打造", "2-3年", dict(kind="duration", value=2 * YEAR, high=3 * YEAR, base_unit="s")),
     ("并实现7150万美元现汇进资", "7150万美元",
      dict(kind="money", number=71500000, value=71500000, unit="万美元", base_unit="美元")),
-    ("全区外资企业由2020年的57家增长至100家", "由2020年的57家增长至100家",
-     dict(kind="count", value=100, start_value=57, measure="家")),
+    ("全区外资企业由2020年的57家增长至100家", "57家",
+     dict(kind="count", value=57, measure="家", role="from", year=2020)),
+    ("全区外资企业由2020年的57家增长至100家", "100家",
+     dict(kind="count", value=100, measure="家", role="to", year=None)),
     ("新改建学校44所,新增", "44所", dict(kind="count", value=44, measure="所")),
     ("新增学位4.93万个", "4.93万个",
      dict(kind="count", number=49300, value=49300, unit="万个", measure="个")),
     ("新增医疗床位1290张、总数达3910张", "3910张", dict(kind="count", value=3910, measure="张")),
     ("新增养老床位近1000张", "1000张",
      dict(kind="count", value=1000, qualifier="近", approx="under")),
-    ("建成区面积从0.53平方公里发展到67.46平方公里,翻了120多倍", "从0.53平方公里发展到67.46平方公里",
-     dict(kind="area", number="67.46", value=67460000, start_value=530000, unit="平方公里",
-          base_unit="m²")),
+    ("建成区面积从0.53平方公里发展到67.46平方公里,翻了120多倍", "0.53平方公里",
+     dict(kind="area", number="0.53", value=530000, unit="平方公里", role="from")),
+    ("建成区面积从0.53平方公里发展到67.46平方公里,翻了120多倍", "67.46平方公里",
+     dict(kind="area", number="67.46", value=67460000, unit="平方公里", base_unit="m²",
+          role="to")),
     ("建成区面积从0.53平方公里发展到67.46平方公里,翻了120多倍", "120多倍",
      dict(kind="multiple", value=120, base_unit="x", qualifier="多", approx="over")),
     ("PM2.5平均浓度25微克/立方米,空气", "25微克/立方米",
@@ -165,8 +169,10 @@ CASES = [
     ("爱康5GW高效异质结太阳能电池项目", "5GW", dict(kind="power", value=5 * 10**9, base_unit="W")),
     ("年产10万吨锂电铜箔生产项目", "10万吨",
      dict(kind="weight", number=100000, value=100000, unit="万吨", base_unit="t")),
-    ("经开区发展空间由50.18平方公里增加到119.57平方公里,拓展", "由50.18平方公里增加到119.57平方公里",
-     dict(kind="area", value=119570000, start_value=50180000, base_unit="m²")),
+    ("经开区发展空间由50.18平方公里增加到119.57平方公里,拓展", "50.18平方公里",
+     dict(kind="area", value=50180000, base_unit="m²", role="from", year=None)),
+    ("经开区发展空间由50.18平方公里增加到119.57平方公里,拓展", "119.57平方公里",
+     dict(kind="area", value=119570000, base_unit="m²", role="to")),
     ("拓展新的工业用地11.82平方公里", "11.82平方公里", dict(kind="area", value=11820000)),
     ("全市设立规模近3亿元的工业发展资金池", "3亿元",
      dict(kind="money", value=300000000, qualifier="近", approx="under")),
@@ -199,8 +205,10 @@ CASES = [
     ("去年只开工建设20万平方米,原来的目标是50万,力争80万", "20万平方米",
      dict(kind="area", value=200000, unit="万平方米", base_unit="m²")),
     ("去年只开工建设20万平方米,原来的目标是50万,力争80万", "50万",
-     dict(kind="number", number=500000, value=500000, unit="万")),
-    ("去年只开工建设20万平方米,原来的目标是50万,力争80万", "80万", dict(kind="number", value=800000)),
+     dict(kind="area", number=500000, value=500000, unit="万平方米", base_unit="m²",
+          unit_inherited=True)),
+    ("去年只开工建设20万平方米,原来的目标是50万,力争80万", "80万",
+     dict(kind="area", value=800000, unit_inherited=True)),
     ("早稻生产任务8万亩已完成", "8万亩", dict(kind="area", number=80000, base_unit="m²")),
     ("50亩以下不单独供地", "50亩", dict(kind="area", qualifier="以下", approx="under")),
     ("道路长度达426公里", "426公里", dict(kind="length", value=426000, base_unit="m")),
@@ -215,7 +223,7 @@ def test_figure_fields(sentence: str, text: str, fields: dict) -> None:
     assert sentence[f.start:f.end] == f.text
     for name, expected in fields.items():
         got = getattr(f, name)
-        if name in ("number", "value", "high", "start_value"):
+        if name in ("number", "value", "high"):
             assert got == _d(expected), (name, got)
         else:
             assert got == expected, (name, got)
@@ -309,3 +317,128 @@ def test_a_rank_never_overlaps_a_figure() -> None:
 ])
 def test_parse_number(written: str, number: tuple | None) -> None:
     assert parse_number(written) == number
+
+
+# (sentence, [(text, role, year)]): a change is two figures, each on its own number's span.
+CHANGES = [
+    ("全区外资企业由2020年的57家增长至100家", [("57家", "from", 2020), ("100家", "to", None)]),
+    ("商贸综合体从2020年的2家增加到2023年的9家", [("2家", "from", 2020), ("9家", "to", 2023)]),
+    ("规上工业营收从2020年的720亿元增长为2023年的1056亿元",
+     [("720亿元", "from", 2020), ("1056亿元", "to", 2023)]),
+    ("建成区面积从0.53平方公里发展到67.46平方公里", [("0.53平方公里", "from", None),
+                                       ("67.46平方公里", "to", None)]),
+    ("户籍人口由2019年底的48万人减少到46万人", [("48万人", "from", 2019), ("46万人", "to", None)]),
+    ("研发投入从5000万元提高到1.2亿元", [("5000万元", "from", None), ("1.2亿元", "to", None)]),
+]
+
+
+@pytest.mark.parametrize(("sentence", "sides"), CHANGES, ids=[c[0][:12] for c in CHANGES])
+def test_a_change_is_two_figures(sentence: str, sides: list) -> None:
+    figures = extract_figures(sentence)
+    assert [(f.text, f.role, f.year) for f in figures] == sides
+    for f in figures:
+        assert sentence[f.start:f.end] == f.text
+
+
+def test_the_sides_of_a_change_keep_their_values() -> None:
+    before, after = extract_figures("研发投入从5000万元提高到1.2亿元")
+    assert (before.value, after.value) == (50000000, 120000000)
+
+
+def test_a_figure_of_a_different_unit_is_no_side_of_a_change() -> None:
+    assert [f.role for f in extract_figures("由50家增加到3亿元")] == [None, None]
+
+
+@pytest.mark.parametrize(("sentence", "text", "year"), [
+    ("截至2023年底的9家企业", "9家", 2023),
+    ("2020年的近57家外资企业", "57家", 2020),  # the qualifier stands between
+    ("出口总额是2020年的2倍", "2倍", None),  # the year is the base of a ratio
+    ("占2020年的30%", "30%", None),
+    ("2023年完成投资50亿元", "50亿元", None),  # not written with the figure
+])
+def test_year_written_with_a_figure(sentence: str, text: str, year: int | None) -> None:
+    (f,) = [f for f in extract_figures(sentence) if f.text == text]
+    assert f.year == year
+
+
+# (sentence, [(text, kind, value in the base unit, unit inherited)])
+INHERITED = [
+    ("去年只开工建设20万平方米,原来的目标是50万,力争80万",
+     [("20万平方米", "area", 200000, False), ("50万", "area", 500000, True),
+      ("80万", "area", 800000, True)]),
+    ("原定开工50万、力争80万平方米,实际开工20万平方米",
+     [("50万", "area", 500000, True), ("80万平方米", "area", 800000, False),
+      ("20万平方米", "area", 200000, False)]),
+    ("计划新增就业1.2万人,实际新增1.5万", [("1.2万人", "count", 12000, False),
+                                 ("1.5万", "count", 15000, True)]),
+    ("今年产量10万吨,明年目标12万", [("10万吨", "weight", 100000, False),
+                           ("12万", "weight", 120000, True)]),
+    # A different magnitude is a different measure; a sentence end stops the loan.
+    ("投资5亿元,带动就业2万", [("5亿元", "money", 500000000, False), ("2万", "number", 20000, False)]),
+    ("开工20万平方米。目标是50万", [("20万平方米", "area", 200000, False),
+                          ("50万", "number", 500000, False)]),
+]
+
+
+@pytest.mark.parametrize(("sentence", "figures"), INHERITED, ids=[c[0][:12] for c in INHERITED])
+def test_a_bare_magnitude_takes_its_neighbours_unit(sentence: str, figures: list) -> None:
+    got = extract_figures(sentence)
+    assert [(f.text, f.kind, f.value, f.unit_inherited) for f in got] == figures
+    for f in got:
+        assert sentence[f.start:f.end] == f.text
+
+
+def test_an_inherited_unit_keeps_the_written_magnitude() -> None:
+    f = extract_figures("原来的目标是50万,力争80万平方米")[0]
+    assert (f.text, f.number, f.unit, f.base_unit, f.measure) == ("50万", 500000, "万平方米", "m²",
+                                                                  None)
+    (count,) = [f for f in extract_figures("新增就业1.2万人,目标2万") if f.text == "2万"]
+    assert (count.unit, count.measure) == ("万人", "人")
+
+
+def test_an_inherited_unit_joins_a_range_and_a_change() -> None:
+    (r,) = extract_figures("规划面积50万至80万平方米")
+    assert (r.text, r.kind, r.value, r.high, r.unit_inherited) == (
+        "50万至80万平方米", "area", 500000, 800000, False)
+    a, b = extract_figures("厂房面积由50万增加到80万平方米")
+    assert [(a.text, a.role, a.kind), (b.text, b.role, b.kind)] == [
+        ("50万", "from", "area"), ("80万平方米", "to", "area")]
+
+
+# (sentence, {figure text: intent}). Figures not listed have no intent.
+INTENTS = [
+    ("明确到“十四五”末期实现营收1000亿元的奋斗目标", {"1000亿元": "target"}),
+    ("力争将来3年,纺织服装首位产业实现出口总额200亿元以上、全行业产值达1000亿元",
+     {"3年": "target", "200亿元": "target", "1000亿元": "target"}),
+    ("今年的产值可能须要达到650-700亿元,压力特别大", {"650-700亿元": "target"}),
+    ("完成年度投资509.69亿元,占年度投资计划的164.32%", {"509.69亿元": "actual"}),
+    ("去年只开工建设20万平方米,原来的目标是50万,力争80万",
+     {"20万平方米": "actual", "50万": "target", "80万": "target"}),
+    ("原定开工50万、力争80万平方米,实际开工20万平方米",
+     {"50万": "target", "80万平方米": "target", "20万平方米": "actual"}),
+    ("拟设立总规模100亿元、首批20亿元的产业引导基金", {"100亿元": "target", "20亿元": "target"}),
+    # A target word aims at the figure of its own clause, not at a later clause's.
+    ("计划投资50亿元,完成投资60亿元", {"50亿元": "target", "60亿元": "actual"}),
+    ("力争全年实现营收100亿元", {"100亿元": "target"}),
+    ("预计明年营收将达到80亿元", {"80亿元": "target"}),
+    ("今年1-8月实现营收80亿元,同比增长12%", {"80亿元": "actual"}),
+    ("实现营收100亿元的年度目标", {"100亿元": "target"}),
+    ("营收突破了100亿元", {"100亿元": "actual"}),
+    ("已完成年度目标的110%", {"110%": "actual"}),
+    ("企业累计投资超3亿元", {"3亿元": "actual"}),
+    # The words after 占 or 比 describe the base: 计划, 预计 there are no cues of the figure.
+    ("占年度计划投资额的102.6%", {}),
+    ("比预计开工时间提前一个半月", {}),
+    # Words that hold a cue and are none: 主要, 只要; the 只 of a figure is a measure word.
+    ("10个主要经济指标均保持正增长", {}),
+    ("只要投入3亿元就能建成", {}),
+    ("组建8只基金规模约40亿元", {}),
+    ("新增医疗床位1290张、总数达3910张", {"3910张": "actual"}),
+]
+
+
+@pytest.mark.parametrize(("sentence", "intents"), INTENTS, ids=[c[0][:14] for c in INTENTS])
+def test_target_or_actual(sentence: str, intents: dict) -> None:
+    got = {f.text: f.intent for f in extract_figures(sentence)}
+    assert set(intents) <= set(got), got
+    assert {t: i for t, i in got.items() if i} == intents
