@@ -12,7 +12,7 @@ passage barely covers, gets no answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from .figures import extract_figures
@@ -109,16 +109,24 @@ PROVINCES = frozenset(
     "四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split())
 
 
-def names_places(places: Sequence[str], article: Article, text: str, every: bool = True) -> bool:
+def names_places(places: Sequence[str], article: Article, text: str, every: bool = True,
+                 children: Mapping[str, frozenset[str]] | None = None) -> bool:
     """Every place the question names (or, comparing places, any of them) stands in the passage
-    or its article's title/places.
+    or its article's title/places, itself or one of the places under it (``children``: 赣州 is
+    met by an article about 于都).
 
     A province named beside a smaller place ("江西南康…") only says where that place is: the
     smaller place decides; a province alone ("江西2023年GDP") must be named.
     """
     smaller = [p for p in places if p.rstrip("省") not in PROVINCES]
     where = f"{article.title} {' '.join(article.places)} {text}"
-    named = (p in where or p.rstrip("省市县区") in where for p in smaller or places)
+
+    def met(place: str) -> bool:
+        short = place.rstrip("省市县区")
+        forms = {place, short} | set((children or {}).get(short, ()))
+        return any(f in where or f.rstrip("省市县区") in where for f in forms)
+
+    named = (met(p) for p in smaller or places)
     return all(named) if every else any(named)
 
 
@@ -202,13 +210,43 @@ def _scope(text: str) -> str | None:
     return next((scope for said, scope in RANK_SCOPES if said.search(text)), None)
 
 
+WRITTEN_SCOPE = re.compile(r"全国|全省|全市|全区|全县")
+SCOPE_BEFORE = 4  # characters before a rank where its scope may stand (全市“第一方阵”)
+ASKS_TIER = re.compile(r"以内|之内|前几|什么位置|哪个梯队|什么方阵|什么档次|什么层次")
+TIER = re.compile(r"^前|[佳强]$|方阵$|梯队$")
+TIER_MATCH = 2.0
+
+
+def _rank_fit(text: str, rank: Span, scope: str | None, tier: bool) -> float:
+    """How well a rank fits the ranking asked about: in the scope the question names (its scope
+    written in it or just before it), and a tier (前三名, 第一方阵) when the question asks for one."""
+    fit = 1.0
+    if scope:
+        near = WRITTEN_SCOPE.findall(text[max(0, rank.start - SCOPE_BEFORE):rank.end])
+        if near:
+            fit *= SCOPE_MATCH if near[-1] == scope else SCOPE_MISMATCH
+    if tier and TIER.search(rank.text):
+        fit *= TIER_MATCH
+    return fit
+
+
+# How fine a date the question asks for: (pattern, the Mention field that must be written).
+DATE_GRAINS = tuple((re.compile(p), grain) for p, grain in (
+    (r"哪天|哪一天|几号|几月几[日号]|哪日|什么日子", "day"),
+    (r"哪个?月|几月", "month"),
+    (r"哪一?年", "year"),
+))
+
+
 def _candidates(rp: RankedPassage, q: Question, quoted: set[Decimal]) -> list[Span]:
     """What in a passage could answer: the names or dates of the kind asked for, else its
     figures of the kind asked for; never what the question itself says."""
     text = rp.passage.text
     if q.kinds & NAME_KINDS:
+        grain = _first(DATE_GRAINS, q.text) if "date" in q.kinds else None
         spans: list[Span] = [m for m in rp.passage.mentions
-                             if m.kind in q.kinds and m.text not in q.text]
+                             if m.kind in q.kinds and m.text not in q.text
+                             and (grain is None or getattr(m, grain) is not None)]
     else:
         spans = [f for f in rp.passage.figures if _compatible(f, q) and not _quoted(f, q, quoted)]
     if q.required:
@@ -294,7 +332,7 @@ def choose(
     top = ranked[0].score
     quoted = _quoted_values(q)
     measures = q.measures()
-    scope = _scope(q.text)
+    scope, tier = _scope(q.text), bool(ASKS_TIER.search(q.text))
     role, intent, asked = _asked_role(q.text), _asked_intent(q.text), question_year(q.text)
     best: tuple[float, Span, RankedPassage] | None = None
     for rp in ranked[:CANDIDATE_PASSAGES]:
@@ -305,8 +343,8 @@ def choose(
             score = context * (rp.score / top) ** 2
             if measures and isinstance(span, Figure) and span.measure not in measures:
                 score *= MEASURE_MISMATCH
-            if span.kind == "rank" and scope:
-                score *= SCOPE_MATCH if _scope(span.text) == scope else SCOPE_MISMATCH
+            if span.kind == "rank":
+                score *= _rank_fit(rp.passage.text, span, scope, tier)
             if isinstance(span, Figure):
                 fit = _fit(span, role, intent, asked.year, rp.passage.text)
                 if not fit:

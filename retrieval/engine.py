@@ -92,7 +92,8 @@ class Engine:
         found = [
             (doc, rp) for doc, rp in self._search(q, SEARCH_K)
             if answer_mod.names_places(q.places, rp.article, rp.passage.text,
-                                       every=q.comparison is None)
+                                       every=q.comparison is None,
+                                       children=self.res.place_children)
         ]
         if not found:
             return (), "no passage in the corpus matches this question", False

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from retrieval.models import Approx, Figure
-from retrieval.punctuation import CLAUSE_ENDS, SENTENCE_ENDS, one_of
+from retrieval.punctuation import CLAUSE_ENDS, SENTENCE_ENDS, alternation, one_of
 from retrieval.units import (
     BARE_MAGNITUDES,
     CHANGE_CONNECTORS,
@@ -57,7 +57,9 @@ from retrieval.units import (
     RANK_SCOPE_PATTERN,
     RANK_SCOPES,
     RANK_SUFFIXES,
+    RANK_TIERS,
     RANK_VERBS,
+    SCALE,
     SUFFIX_QUALIFIERS,
     TARGET_AFTER,
     UNITS,
@@ -69,15 +71,10 @@ from retrieval.units import (
 )
 
 
-def _alternation(words: Iterable[str]) -> str:
-    # Longest first: regex alternation takes the first branch that fits, not the longest.
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
 def _unit_branch(written: str) -> str:
     # A unit must not be the start of a longer word (项目, 家具) nor of a Latin code (5G电声).
     tails = [w[len(written):] for w in NOT_UNITS if w.startswith(written) and w != written]
-    guard = _alternation(tails)
+    guard = alternation(tails)
     if written[-1].isascii() and written[-1].isalnum():
         guard = f"{guard}|[A-Za-z0-9]" if guard else "[A-Za-z0-9]"
     return re.escape(written) + (f"(?!{guard})" if guard else "")
@@ -92,42 +89,50 @@ _CN_TAIL = rf"[{_CN_ZERO_TO_NINE}{CN_MAGNITUDE_CHARS}]*"
 _NUM = (rf"\d+(?:\.\d+)?|[{_CN_ONE_TO_NINE}]{_CN_TAIL}"
         rf"|(?<![{VAGUE_BEFORE_NUMERAL}])[{CN_LEADING}]{_CN_TAIL}")
 # 5千瓦 is 5 千瓦, not 5千 瓦: a magnitude is not taken where a unit starting with it stands.
-_MAG = (rf"(?!{_alternation(u for u in _UNIT_WORDS if u[0] in MAGNITUDES)})"
-        rf"(?:{_alternation(MAGNITUDES)})")
-_INNER = _alternation(INNER_QUALIFIERS)
+_MAG = (rf"(?!{alternation(u for u in _UNIT_WORDS if u[0] in MAGNITUDES)})"
+        rf"(?:{alternation(MAGNITUDES)})")
+_INNER = alternation(INNER_QUALIFIERS)
 _ATOM = re.compile(
-    rf"(?<![A-Za-z0-9.\-－—–~～])(?P<pct>{_alternation(PERCENT_WORDS)})?"
-    rf"(?:(?P<low>{_NUM})(?P<lowmag>{_MAG})?\s*(?:{_alternation(RANGE_SEPARATORS)})\s*)?"
+    rf"(?<![A-Za-z0-9.\-－—–~～])(?P<pct>{alternation(PERCENT_WORDS)})?"
+    rf"(?:(?P<low>{_NUM})(?P<lowmag>{_MAG})?\s*(?:{alternation(RANGE_SEPARATORS)})\s*)?"
     rf"(?P<num>{_NUM})(?P<in1>{_INNER})?(?P<mag>{_MAG})?(?P<in2>{_INNER})?"
-    rf"(?:(?P<ge>个(?P<mid>{_INNER}|{HALF})?(?=(?:{_alternation(_AFTER_GE)})))?"
+    rf"(?:(?P<ge>个(?P<mid>{_INNER}|{HALF})?(?=(?:{alternation(_AFTER_GE)})))?"
     rf"(?P<unit>{'|'.join(map(_unit_branch, _UNIT_WORDS))})(?P<tail>{_INNER}|{HALF})?)?"
 )
 _EXCLUSIONS = tuple(re.compile(p) for p in EXCLUSIONS)
-_PREFIX = re.compile(rf"(?:{_alternation(PREFIX_QUALIFIERS)})$")
+_PREFIX = re.compile(rf"(?:{alternation(PREFIX_QUALIFIERS)})$")
 _PREFIX_SPAN = max(map(len, PREFIX_QUALIFIERS))
-_SUFFIX = re.compile(_alternation(SUFFIX_QUALIFIERS))
-_CHANGE_OPEN = re.compile(rf"(?:{_alternation(CHANGE_OPENERS)})(?:{CHANGE_YEAR})?$")
+_SUFFIX = re.compile(alternation(SUFFIX_QUALIFIERS))
+_CHANGE_OPEN = re.compile(rf"(?:{alternation(CHANGE_OPENERS)})(?:{CHANGE_YEAR})?$")
 _CHANGE_GAP = re.compile(
-    rf"(?:{_alternation(CHANGE_VERBS)})?(?:{_alternation(CHANGE_CONNECTORS)})(?:{CHANGE_YEAR})?"
+    rf"(?:{alternation(CHANGE_VERBS)})?(?:{alternation(CHANGE_CONNECTORS)})(?:{CHANGE_YEAR})?"
 )
 _OPEN_SPAN = 16  # 由2020年底的: an opener and a year
-_RANGE_GAP = re.compile(rf"\s*(?:{_alternation(RANGE_SEPARATORS)})\s*")
+_RANGE_GAP = re.compile(rf"\s*(?:{alternation(RANGE_SEPARATORS)})\s*")
 _MASK = "\x00"  # not a digit, letter or CJK character: nothing matches across it
 _RANK = re.compile(
-    rf"(?P<verb>{_alternation(RANK_VERBS)})?"
+    rf"(?P<verb>{alternation(RANK_VERBS)})?"
     rf"(?P<scope>{'|'.join(map(re.escape, RANK_SCOPES))}|{RANK_SCOPE_PATTERN})?"
-    rf"第\s*(?P<n>[\d{CN_NUMERAL_CHARS}]+)(?P<suffix>{_alternation(RANK_SUFFIXES)})?"
+    rf"第\s*(?P<n>[\d{CN_NUMERAL_CHARS}]+)(?P<suffix>{alternation(RANK_SUFFIXES)})?"
 )
 _NOT_RANK_AFTER = re.compile(f"[{NOT_RANK_AFTER}]")
+_SCALE = re.compile(r"(?<!{run})".format(run=rf"[\d{CN_NUMERAL_CHARS}]") + SCALE.format(
+    n=rf"(?P<n>[\d{CN_NUMERAL_CHARS}]+)",
+    mag=f"(?P<mag>{'|'.join(sorted(MAGNITUDES, key=len, reverse=True))})"))
+# A tier's number stands alone: not the 十 of 五十佳 read twice, nor a digit run's tail.
+_NUMERAL_RUN = rf"[\d{CN_NUMERAL_CHARS}]"
+_TIER = re.compile("|".join(
+    rf"(?<!{_NUMERAL_RUN})" + tier.format(n=rf"(?P<n{i}>{_NUMERAL_RUN}+)")
+    for i, tier in enumerate(RANK_TIERS)))
 _YEAR_BEFORE = re.compile(rf"(?<![\d.])(?=(?P<year>{YEAR_DIGITS}))(?:{CHANGE_YEAR})$")
 _YEAR_SPAN = 8  # 2020年底的
 # A passage's paragraphs are joined by newlines: a newline ends a sentence too.
 _SENTENCE_END = re.compile(one_of(SENTENCE_ENDS, "\n"))
 _CLAUSE_END = re.compile(one_of(CLAUSE_ENDS))
 _COMMA_END = re.compile(one_of(CLAUSE_ENDS.replace("、", "")))  # not the 、 that joins a list
-_CUES = re.compile(_alternation(INTENT_CUES))
-_TARGET_AFTER = re.compile(_alternation(TARGET_AFTER))
-_COMPARISON = re.compile(_alternation(COMPARISON_OPENERS))
+_CUES = re.compile(alternation(INTENT_CUES))
+_TARGET_AFTER = re.compile(alternation(TARGET_AFTER))
+_COMPARISON = re.compile(alternation(COMPARISON_OPENERS))
 
 
 @dataclass(frozen=True)
@@ -304,9 +309,38 @@ def _figure(text: str, a: _Atom) -> Figure:
     )
 
 
-def _ranks(text: str) -> list[Figure]:
-    """Ranks such as 全市第一, 全国第四名, 排名第九; not 第一方阵, 第三次, 第一大建成区."""
+def _scales(text: str) -> list[Figure]:
+    """Scales: 百亿级, 千亿级, 500亿级 — money of that order (百亿级 → 10¹⁰ 元)."""
     out = []
+    for m in _SCALE.finditer(text):
+        parsed = parse_number(m["n"])
+        if parsed is None or parsed[1] is not None:
+            continue
+        number = parsed[0] * MAGNITUDES[m["mag"]]
+        out.append(Figure(text=m.group(), start=m.start(), end=m.end(), kind="money",
+                          number=number, value=number, unit=f"{m['mag']}级", base_unit="元",
+                          approx="about"))
+    return out
+
+
+def _tiers(text: str) -> list[Figure]:
+    """Ranks written as a tier: 前三名, 十佳, 第一方阵 (value: the number in it)."""
+    out = []
+    for m in _TIER.finditer(text):
+        parsed = parse_number(next(n for n in m.groups() if n))
+        if parsed is None or parsed[1] is not None:
+            continue
+        out.append(Figure(text=m.group(), start=m.start(), end=m.end(), kind="rank",
+                          number=parsed[0], value=parsed[0], unit="", base_unit="",
+                          year=_year_before(text, m.start())))
+    return out
+
+
+def _ranks(text: str) -> list[Figure]:
+    """Ranks such as 全市第一, 全国第四名, 排名第九, and tiers (:func:`_tiers`); not 第三次,
+    第一大建成区."""
+    tiers = _tiers(text)
+    out = list(tiers)
     for m in _RANK.finditer(text):
         if not (m["verb"] or m["scope"] or m["suffix"]):
             continue
@@ -316,6 +350,8 @@ def _ranks(text: str) -> list[Figure]:
         if parsed is None or parsed[1] is not None:
             continue  # 第一二名 names no one position
         start = m.end("verb") if m["verb"] else m.start()
+        if any(t.start < m.end() and start < t.end for t in tiers):
+            continue  # 第一方阵 is read as a tier, not as 第一
         out.append(Figure(text=text[start:m.end()], start=start, end=m.end(), kind="rank",
                           number=parsed[0], value=parsed[0], unit="", base_unit="",
                           year=_year_before(text, start)))
@@ -388,6 +424,10 @@ def extract_figures(text: str) -> tuple[Figure, ...]:
     """
     atoms = [a for m in _ATOM.finditer(_mask(text)) if (a := _atom(m))]
     figures = [_figure(text, a) for a in _merge(text, _inherit_units(text, atoms))]
+    scales = _scales(text)  # 500亿级 is one scale, not the bare 500亿 read before it
+    figures = [f for f in figures if f.kind != "number"
+               or not any(s.start < f.end and f.start < s.end for s in scales)]
+    figures += [s for s in scales if not any(s.start < f.end and f.start < s.end for f in figures)]
     ranks = [r for r in _ranks(text)
              if not any(r.start < f.end and f.start < r.end for f in figures)]
     return tuple(_with_intents(text, sorted(figures + ranks, key=lambda f: f.start)))

@@ -4,15 +4,15 @@ Layout, under ``<cache>/index-<hash of the folder>/``: numbered version folders 
 ``CURRENT`` file naming the one in use, replaced atomically after a new version is complete,
 so a reader sees the old index or the new one, never half. A version holds every passage of
 every file (repeated ones too, so removing a file can bring back the copy it hid) as columns
-(:mod:`retrieval.store`): text, figures, token ids, article, dedup key; the articles; the
-sorted vocabulary; which passages are indexed; and the BM25 matrix.
+(:mod:`retrieval.store`): text, figures, mentions, token ids, article, dedup key; the
+articles; the sorted vocabulary; which passages are indexed; and the BM25 matrix.
 
 Updating compares the folder with the manifest (name, size, mtime of each file): only new and
-changed files are read and taken apart (:mod:`retrieval.ingest`: cleaned, split, figures
-extracted once, tokenized); removed ones are dropped; then repeated text is chosen once again
-and BM25 rebuilt from the stored token ids, so document frequencies and the average length stay
-global and scores exact. A cache of other code, or that cannot be read, is rebuilt with a
-notice. :class:`Index` reads a published version.
+changed files are read and taken apart (:mod:`retrieval.ingest`: cleaned, split, figures and
+mentions extracted once, tokenized); removed ones are dropped; then repeated text is chosen
+once again and BM25 rebuilt from the stored token ids, so document frequencies and the average
+length stay global and scores exact. A cache of other code, or that cannot be read, is
+rebuilt with a notice. :class:`Index` reads a published version.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 from . import corpus as corpus_mod
 from .bm25 import Bm25
 from .ingest import FileResult, read_files
-from .models import Article, CorpusStats, Figure, Passage
+from .models import Article, CorpusStats, Figure, Mention, Passage
 from .passages import dedup_key, visible_rows
 from .resources import Resources, cache_dir, data_files, load_resources
 from .store import Lookup, Ragged, Strings, concat_ragged, open_array, save_array, save_strings
@@ -47,8 +47,9 @@ CACHED_ITEMS = 4096  # articles, and passages, kept decoded by each open Index
 
 # The modules (and data tables) that decide what an index holds. Answering, the query kernel
 # and the front ends can change without a rebuild, which takes minutes on an archive.
-INDEX_MODULES = ("articles", "bm25", "cleaning", "corpus", "figures", "index", "ingest",
-                 "models", "passages", "punctuation", "resources", "store", "tokenize", "units")
+INDEX_MODULES = ("articles", "bm25", "cleaning", "corpus", "entities", "figures", "index",
+                 "ingest", "models", "names", "passages", "punctuation", "resources", "store",
+                 "tokenize", "units")
 
 
 def code_version() -> str:
@@ -126,6 +127,7 @@ class Index:
         self.stats = CorpusStats(**self.manifest["stats"])
         self.texts = Strings(folder, "passage_text")
         self.figures = Strings(folder, "passage_figures")
+        self.mentions = Strings(folder, "passage_mentions")
         self.tokens = Ragged.open(folder, "passage_tokens")
         self.article_index = open_array(folder, "passage_article")
         self.position = open_array(folder, "passage_position")
@@ -171,8 +173,10 @@ class Index:
         row = int(self.visible[doc])
         article = self.article(int(self.article_index[row]))
         figures = tuple(Figure.model_validate(f) for f in json.loads(self.figures.raw(row)))
+        mentions = tuple(Mention.model_validate(m) for m in json.loads(self.mentions.raw(row)))
         return Passage(id=f"{article.id}:{int(self.position[row])}", article_id=article.id,
-                       position=int(self.position[row]), text=self.texts[row], figures=figures)
+                       position=int(self.position[row]), text=self.texts[row], figures=figures,
+                       mentions=mentions)
 
     def article_of_doc(self, doc: int) -> Article:
         return self.article(int(self.article_index[int(self.visible[doc])]))
@@ -201,6 +205,7 @@ class _Columns:
     article_file: list[int]
     texts: list[str]
     figures: list[str]
+    mentions: list[str]
     tokens: Ragged
     article_index: np.ndarray
     position: np.ndarray
@@ -228,6 +233,7 @@ def _kept_columns(old: Index, keep: set[str]) -> _Columns:
         article_file=[file_map[int(a_file[i])] for i in a_rows],
         texts=[old.texts[int(r)] for r in rows],
         figures=[old.figures[int(r)] for r in rows],
+        mentions=[old.mentions[int(r)] for r in rows],
         tokens=old.tokens.take(rows),
         article_index=article_map[np.asarray(old.article_index)[rows]].astype(np.int32),
         position=np.asarray(old.position)[rows],
@@ -249,7 +255,8 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
     old_tokens = Ragged(old_to_new[np.asarray(cols.tokens.flat)] if len(cols.tokens.flat)
                         else np.zeros(0, np.int32), cols.tokens.offsets)
     files, articles, article_file = list(cols.files), list(cols.articles), list(cols.article_file)
-    texts, figures, token_lists = list(cols.texts), list(cols.figures), []
+    texts, figures, mentions = list(cols.texts), list(cols.figures), list(cols.mentions)
+    token_lists = []
     a_idx, pos, keys, p_file, lengths = [], [], [], [], []
     for r in results:
         f = len(files)
@@ -261,6 +268,7 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
         for p in r.passages:
             texts.append(p.text)
             figures.append(p.figures_json)
+            mentions.append(p.mentions_json)
             token_lists.append([term_id[t] for t in p.tokens])
             a_idx.append(base + p.article)
             pos.append(p.position)
@@ -269,6 +277,7 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
             lengths.append(len(p.text))
     return _Columns(
         files=files, articles=articles, article_file=article_file, texts=texts, figures=figures,
+        mentions=mentions,
         tokens=concat_ragged([old_tokens, Ragged.from_lists(token_lists)]),
         article_index=np.concatenate([cols.article_index, np.asarray(a_idx, np.int32)]),
         position=np.concatenate([cols.position, np.asarray(pos, np.int32)]),
@@ -293,6 +302,7 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
     bm25 = Bm25.build(cols.tokens.take(visible), len(cols.vocab))
     save_strings(folder, "passage_text", cols.texts)
     save_strings(folder, "passage_figures", cols.figures)
+    save_strings(folder, "passage_mentions", cols.mentions)
     cols.tokens.save(folder, "passage_tokens")
     for column, values in (("passage_article", cols.article_index), ("passage_key", cols.keys),
                            ("passage_file", cols.passage_file),
@@ -412,7 +422,7 @@ def open_index(
 
 
 def _empty_columns() -> _Columns:
-    return _Columns(files=[], articles=[], article_file=[], texts=[], figures=[],
+    return _Columns(files=[], articles=[], article_file=[], texts=[], figures=[], mentions=[],
                     tokens=Ragged(np.zeros(0, np.int32), np.zeros(1, np.int64)),
                     article_index=np.zeros(0, np.int32), position=np.zeros(0, np.int32),
                     keys=np.zeros(0, np.int64), passage_file=np.zeros(0, np.int32),

@@ -1,5 +1,6 @@
 """The per-file pipeline of indexing: a corpus file read and taken apart into what the index
-stores — its articles, and each article's passages with their figures (as JSON) and tokens.
+stores — its articles, and each article's passages with their figures and mentions (as JSON)
+and tokens.
 
 Owns :class:`FileResult` and :class:`PassageRecord` (plain data: they cross process
 boundaries), how one file is processed (a file that cannot be read, or that breaks a step, is
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from . import articles as articles_mod
 from . import corpus as corpus_mod
+from .entities import extract_mentions
 from .figures import extract_figures
 from .models import Article, SourceFile
 from .passages import passage_texts
@@ -43,6 +45,7 @@ class PassageRecord(NamedTuple):
     position: int  # index of the passage within its article
     text: str
     figures_json: str  # the passage's figures, a JSON list of Figure dumps
+    mentions_json: str  # its names and dates, a JSON list of Mention dumps (None fields left out)
     tokens: list[str]  # the passage's tokens, then its article's places'
 
 
@@ -89,9 +92,11 @@ def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult
         for position, passage in enumerate(passage_texts(article.paragraphs)):
             figures = json.dumps([f.model_dump(mode="json") for f in extract_figures(passage)],
                                  ensure_ascii=False)
+            mentions = json.dumps([m.model_dump(mode="json", exclude_none=True)
+                                   for m in extract_mentions(passage, res)], ensure_ascii=False)
             # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
             # paragraph of the 萍乡 article that never names the city.
-            result.passages.append(PassageRecord(n, position, passage, figures,
+            result.passages.append(PassageRecord(n, position, passage, figures, mentions,
                                                  tokens(passage, res) + context))
 
 

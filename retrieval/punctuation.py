@@ -1,4 +1,6 @@
-"""Punctuation of Chinese prose: the marks that end a sentence and the marks that end a clause.
+"""Punctuation of Chinese prose: the marks that end a sentence and the marks that end a clause,
+and the two ways every text module builds a regex from a table: a class of characters
+(:func:`one_of`) and a choice of words, longest first (:func:`alternation`).
 
 The classes are strings of characters; each module builds the regex it needs from them with
 :func:`one_of`. Full-width and half-width forms are both listed (，and ,): scraped text mixes
@@ -8,6 +10,7 @@ them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # End a sentence: 。！？；. The ellipsis is kept apart because one use leaves it out.
 STOPS = "。！!？?；;"
@@ -25,3 +28,9 @@ CLOSERS = "”’」』)）"
 def one_of(*classes: str) -> str:
     """A regex character class matching any character of ``classes``."""
     return f"[{re.escape(''.join(classes))}]"
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex choosing any of ``words``, longest first: alternation takes the first branch
+    that fits, not the longest."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))

@@ -196,7 +196,9 @@ def analyse(text: str, res: Resources, focus_on: str = "") -> Question:
     if measure and right.startswith(measure):
         right = right[len(measure):]
     before, after = tokens(left, res), tokens(right, res)
-    named = tuple(places(text, res))
+    # A place inside an everyday phrase the lexicon rewrites (湖南企业 → 湘企) is not where the
+    # question is about.
+    named = tuple(places(colloquial(text, res)[0], res))
     focus = {t for t in (before[-1:] + after[:1]) if len(t) > 1}
     focus |= {t for t in tokens(focus_on, res) if len(t) > 1 and t not in res.filler}
     return Question(

@@ -99,6 +99,8 @@ class Resources:
         # Longest first, so 高新技术产业开发区 is not read as 高新技术 + 产业开发区.
         self.aliases = tuple(sorted(((a, b) for a, b in pairs), key=lambda p: -len(p[0])))
         self.colloquial = _colloquial()
+        self.place_children = {row[0]: frozenset(row[1:]) for row in
+                               (line.split() for line in _table("place_parents.txt"))}
         self.filler = frozenset(w for line in _table("filler.txt") for w in line.split())
         self.places = _place_lexicon()
 

@@ -205,6 +205,12 @@ RANK_SCOPES = ("全国", "全省", "全市", "全区", "全县", "全球")
 RANK_SCOPE_PATTERN = r"[\u4e00-\u9fff]{2}[省市]"  # 南昌市, 江西省
 RANK_SUFFIXES = ("名", "位")
 NOT_RANK_AFTER = "次季批届期阶轮章节步大方个条"
+# Ranks written as a tier rather than a place: 前三名, 十佳, 百强, 第一方阵, 第一梯队. ``{n}`` is
+# the number; the whole match is the rank's text and the number its value.
+# A scale written as an order of magnitude, of output or investment: 百亿级, 千亿级产业集群,
+# 500亿级. ``{n}`` is the number, ``{mag}`` the magnitude word; read as money in 元.
+SCALE = r"{n}{mag}级"
+RANK_TIERS = (r"前{n}(?:名|位|强)", r"{n}(?:佳|强)", r"第\s*{n}方阵", r"第\s*{n}梯队")
 
 # Dates as written: figures mask them, :mod:`retrieval.entities` reads them as date mentions
 # through their named groups (year, month, day; year_end, month_end of a period; decade; cn_* in

@@ -18,10 +18,12 @@ not the years between: ``2020年至2023年`` quotes figures of 2020 and 2023 (or
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from retrieval.units import CN_DIGITS, YEAR_DIGITS
+
+from .punctuation import alternation
 
 # Words naming a year by its distance from the article's year. Words that hold one and are
 # none map to None: at each position the longest word wins, so 规模以上年主营业务收入 has no
@@ -62,24 +64,20 @@ HORIZON_BEFORE = ("到", "至", "预计", "力争", "计划", "争取", "确保"
 HORIZON_AFTER = ("前", "之前", "以前", "远景")
 
 
-def _alternation(words: Iterable[str]) -> str:
-    # Longest first: regex alternation takes the first branch that fits, not the longest.
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
 
 _CN_YEAR_DIGITS = "".join(c for c in CN_DIGITS if c != "两")
-_NOT_YEAR = _alternation(NOT_YEAR_AFTER)
+_NOT_YEAR = alternation(NOT_YEAR_AFTER)
 _WRITTEN = re.compile(
     rf"(?<![\d.])(?P<a>{YEAR_DIGITS})\s*(?:[-—–~～至到]\s*(?P<b>{YEAR_DIGITS})\s*)?年(?!代|{_NOT_YEAR})"
     rf"|(?<![\d.])(?P<d>{YEAR_DIGITS})[-/.]\d{{1,2}}[-/.]\d{{1,2}}(?!\d)"  # 2024-09-14
     rf"|(?P<cn>[{_CN_YEAR_DIGITS}]{{4}})年(?!代)"  # 二〇二一年
 )
-_RELATIVE = re.compile(_alternation([*RELATIVE_YEARS, *ANAPHORIC_YEARS]))
+_RELATIVE = re.compile(alternation([*RELATIVE_YEARS, *ANAPHORIC_YEARS]))
 _PLAN = re.compile(
-    rf"(?P<plan>{_alternation(PLAN_PERIODS)})[”’\"']?(?:规划)?(?:时期)?(?P<point>{_alternation(PLAN_POINTS)})"
+    rf"(?P<plan>{alternation(PLAN_PERIODS)})[”’\"']?(?:规划)?(?:时期)?(?P<point>{alternation(PLAN_POINTS)})"
 )
-_HORIZON_BEFORE = re.compile(rf"(?:{_alternation(HORIZON_BEFORE)})\s*$")
-_HORIZON_AFTER = re.compile(rf"\s*(?:{_alternation(HORIZON_AFTER)})")
+_HORIZON_BEFORE = re.compile(rf"(?:{alternation(HORIZON_BEFORE)})\s*$")
+_HORIZON_AFTER = re.compile(rf"\s*(?:{alternation(HORIZON_AFTER)})")
 _HORIZON_SPAN = max(map(len, HORIZON_BEFORE))
 
 

@@ -95,16 +95,51 @@ def _report(engine, name: str):
     return evaluate(read_items(DATA / name), one_shot(engine.ask), engine.res.simplified)
 
 
-def test_typed_dev_set_holds_its_floor(engine):
-    """dev2.jsonl as measured when the answer kinds landed; a change may only raise these."""
-    report = _report(engine, "dev2.jsonl")
-    assert report.hit1 is not None and report.hit1 >= 0.86, report.failures
-    assert report.abstained == report.unanswerable, report.failures
+@pytest.mark.parametrize("question, kind, name", [
+    ("南康的区委书记是谁", "person", "徐兵"),
+    ("华创新材的副总经理叫什么", "person", "操声跃"),
+    ("于都哪家企业IPO首发上市获批通过了", "org", "九丰能源"),
+    ("江铃新能源跟以色列哪家公司签约出口轿车", "org", "卡拉索汽车公司"),
+    ("江铃新能源的首批纯电动轿车出口到哪个国家", "place", "以色列"),
+    ("华创新材一期项目是哪天开工的", "date", "3月18日"),  # a day: not 年初, not 今年1月份
+    ("华创新材项目预计什么时候试生产", "date", "2023年3月"),
+])
+def test_names_and_dates(engine, question, kind, name):
+    a = engine.ask(question).answer
+    assert a is not None and (a.kind, a.text) == (kind, name)
+
+
+def test_a_city_is_met_by_its_counties(engine):
+    """赣州 is named by neither the 于都 speech nor its passage; 于都 is one of its counties."""
+    a = engine.ask("赣州市委书记是在哪个城市考察杭萧钢构的").answer
+    assert a is not None and (a.kind, a.text) == ("place", "杭州")
+
+
+def _report(engine, name: str):
+    return evaluate(read_items(DATA / name), one_shot(engine.ask), engine.res.simplified)
+
+
+def _holds_the_bar(report) -> None:
+    """The bar issue 8 set: hit@1 ≥ 0.90, answer@1 ≥ 0.85, ≥ 90 % of the unanswerable left
+    unanswered, ≤ 5 % false abstentions, never a figure for a list/why question."""
+    assert report.hit1 is not None and report.hit1 >= 0.90, report.failures
+    assert report.answer1 is not None and report.answer1 >= 0.85, report.failures
+    assert report.abstained >= 0.9 * report.unanswerable, report.failures
+    assert report.false_abstentions <= 0.05 * report.answerable, report.failures
     assert report.figure_for_passage == 0, report.failures
 
 
-def test_own_questions_hold_their_floor(engine):
+def test_typed_dev_set_meets_the_bar(engine):
+    _holds_the_bar(_report(engine, "dev2.jsonl"))
+
+
+def test_own_questions_meet_the_bar(engine):
+    """Our own questions, written before tuning. Two unanswerable ones are still answered (a
+    year the corpus has not, 南康2019年; 工人 counted in other things): the abstention floor is
+    lower until article years are read."""
     report = _report(engine, "own2.jsonl")
     assert report.hit1 is not None and report.hit1 >= 0.95, report.failures
+    assert report.answer1 is not None and report.answer1 >= 0.90, report.failures
+    assert report.false_abstentions <= 0.05 * report.answerable, report.failures
     assert report.figure_for_passage == 0, report.failures
-    assert report.answer1 is not None and report.answer1 >= 0.70, report.failures
+    assert report.abstained >= 3, report.failures
