@@ -144,7 +144,7 @@ async def answer(message: Message, question: str, context: ContextTypes.DEFAULT_
     except QuestionError as exc:
         await message.reply_text(str(exc), do_quote=True)
         return
-    if response.answer is None:
+    if response.answer is None and not response.passages:
         await message.reply_html(render.no_answer_message(response, EXAMPLES[:2]), do_quote=True)
         return
     messages = render.answer_messages(response)

@@ -20,7 +20,7 @@ from telegram import (
 from retrieval.models import RankedPassage, Response
 from retrieval.passages import pack
 
-from .text import answer_details, answer_value, marks_passage, source_line
+from .text import answer_details, answer_note, marks_passage, source_line
 
 MAX_MESSAGE = 4096
 PAGE_SIZE = 3
@@ -46,6 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources_more": "……另有{n}篇",
         "more": "更多 »", "back": "« 上一页", "related": "相关段落", "page": "第{n}/{total}页",
         "no_answer": "抱歉,语料中没有找到这个问题的答案。可以这样问:",
+        "no_exact": "没有确切的答案,以下段落最接近:",
     },
     "traditional": {
         "start": "你好!我是贛問,回答江西區域經濟新聞中的數字問題,答案均引自原文並註明出處。",
@@ -63,6 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources_more": "……另有{n}篇",
         "more": "更多 »", "back": "« 上一頁", "related": "相關段落", "page": "第{n}/{total}頁",
         "no_answer": "抱歉,語料中沒有找到這個問題的答案。可以這樣問:",
+        "no_exact": "沒有確切的答案,以下段落最接近:",
     },
 }
 
@@ -93,8 +95,8 @@ def _header(response: Response) -> str:
     a = response.answer
     if a is None:
         return ""
-    value = answer_value(a)
-    head = f"<b>{esc(a.text)}</b>" + (f"  ({esc(value)})" if value else "")
+    note = answer_note(a)
+    head = f"<b>{esc(a.text)}</b>" + (f"  ({esc(note)})" if note else "")
     return "\n".join([head, *(esc(line) for line in answer_details(a))])
 
 
@@ -109,6 +111,8 @@ def answer_messages(response: Response, page: int = 0) -> list[str]:
     first = page * PAGE_SIZE
     shown = response.passages[first:first + PAGE_SIZE]
     blocks = [_header(response)] if response.answer else []
+    if response.answer is None and page == 0:  # passages close to the question, no answer
+        blocks.append(f"<b>{esc(labels(response)['no_exact'])}</b>")
     if page > 0 or response.answer is None:
         blocks.append(f"<b>{labels(response)['related']}</b> "
                       + esc(labels(response)["page"].format(n=page + 1, total=pages(response))))

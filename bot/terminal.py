@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 from retrieval.models import RankedPassage, Response
 
-from .text import answer_details, answer_value, marks_passage, source_line
+from .text import answer_details, answer_note, marks_passage, source_line
 
 # Every fixed text the terminal shows, in both scripts: answers come back in the question's.
 TEXTS: dict[str, dict[str, str]] = {
-    "simplified": {"no_answer": "没有找到答案", "related": "相关段落:"},
-    "traditional": {"no_answer": "沒有找到答案", "related": "相關段落:"},
+    "simplified": {"no_answer": "没有找到答案", "related": "相关段落:",
+                   "no_exact": "没有确切的答案,以下段落最接近:"},
+    "traditional": {"no_answer": "沒有找到答案", "related": "相關段落:",
+                    "no_exact": "沒有確切的答案,以下段落最接近:"},
 }
 
 BOLD, DIM, MARK, RESET = "\033[1m", "\033[2m", "\033[1;33m", "\033[0m"
@@ -33,8 +35,8 @@ def render(response: Response, *, color: bool = False, more: int = 2) -> str:
     passages = list(response.passages)
     answer = response.answer
     if answer is not None:
-        value = answer_value(answer)
-        lines.append(style(answer.text, BOLD) + (f"  ({value})" if value else ""))
+        note = answer_note(answer)
+        lines.append(style(answer.text, BOLD) + (f"  ({note})" if note else ""))
         lines += ["  " + line for line in answer_details(answer)]
         best = next(rp for rp in passages if rp.passage.id == answer.passage_id)
         passages.remove(best)
@@ -44,12 +46,12 @@ def render(response: Response, *, color: bool = False, more: int = 2) -> str:
             text = text[: answer.start] + style(f"【{span}】", MARK) + text[answer.end:]
         lines += [_indent(text), "  — " + style(source_line(best.article), DIM)]
     else:
-        lines.append(style(texts["no_answer"], BOLD) + (
-            f" ({response.reason})" if response.reason else ""))
+        # The reason stays in the JSON for developers; a reader gets one Chinese line.
+        lines.append(style(texts["no_exact" if passages else "no_answer"], BOLD))
     rest = passages[:more] if answer is not None else passages[: more + 1]
     if rest:
-        lines.append("")
-        lines.append(texts["related"])
+        if answer is not None:
+            lines += ["", texts["related"]]
         for n, rp in enumerate(rest, 1):
             lines += _passage(n, rp, style)
     return "\n".join(lines)

@@ -38,6 +38,15 @@ def source_line(article: Article) -> str:
     return " · ".join(parts)
 
 
+def answer_note(answer: Answer) -> str | None:
+    """What stands in brackets after the answer: the year it is for (when the question named
+    none) and the normalized value."""
+    parts = [f"{answer.year}年"] if answer.year is not None and answer.kind != "date" else []
+    value = answer_value(answer)
+    parts += [value] if value else []
+    return " · ".join(parts) or None
+
+
 def answer_details(answer: Answer) -> list[str]:
     """The lines under an answer's headline: a comparison's two sides, or the answer for each
     place when a question names none and the places' answers differ."""

@@ -19,7 +19,7 @@ from .figures import extract_figures
 from .models import Answer, Article, Figure, Mention, RankedPassage
 from .punctuation import CLAUSE_ENDS, SENTENCE_ENDS, one_of
 from .question import Question
-from .years import question_year
+from .years import QuestionYear, question_year, years_mentioned
 
 CANDIDATE_PASSAGES = 3
 MIN_COVERAGE = 0.45  # share of the question's IDF mass the best passage must contain
@@ -334,7 +334,7 @@ def choose(
     measures = q.measures()
     scope, tier = _scope(q.text), bool(ASKS_TIER.search(q.text))
     role, intent, asked = _asked_role(q.text), _asked_intent(q.text), question_year(q.text)
-    best: tuple[float, Span, RankedPassage] | None = None
+    best: tuple[float, Span, RankedPassage, set[int]] | None = None
     for rp in ranked[:CANDIDATE_PASSAGES]:
         if rp is not ranked[0] and passage_coverage(q, rp, idf) < MIN_SOURCE_COVERAGE:
             continue  # a passage about something else: its figures answer another question
@@ -345,16 +345,52 @@ def choose(
                 score *= MEASURE_MISMATCH
             if span.kind == "rank":
                 score *= _rank_fit(rp.passage.text, span, scope, tier)
+            about = _years_about(span, rp)
+            wanted = asked.resolve(rp.article.year)
+            if wanted is not None and not _is_about(wanted, about, rp.article.year):
+                continue  # about another year than the one asked
             if isinstance(span, Figure):
                 fit = _fit(span, role, intent, asked.year, rp.passage.text)
                 if not fit:
                     continue
                 score *= fit
             if best is None or score > best[0]:
-                best = (score, span, rp)
+                best = (score, span, rp, about)
     if best is None or best[0] < MIN_CONTEXT:
         return None
-    return _answer(best[1], best[2])
+    _, span, rp, about = best
+    answer = _answer(span, rp)
+    if answer.year is None and len(about) == 1 and wanted_none(asked):
+        # The question named no year: say which one the answer is for, where the text says.
+        answer = answer.model_copy(update={"year": next(iter(about))})
+    return answer
+
+
+def wanted_none(asked: QuestionYear) -> bool:
+    return asked.year is None and asked.offset is None
+
+
+def _years_about(span: Span, rp: RankedPassage) -> set[int]:
+    """The years a candidate's sentence speaks of (去年 read against its article's year), or
+    its own year where written beside it (2020年的57家)."""
+    if isinstance(span, Figure) and span.year is not None:
+        return {span.year}
+    text = rp.passage.text
+    # Its own sentence, else the nearest one before it that names a year (此外,去年南康还取得了
+    # 众多成就。……完成年度投资509.69亿元 is about 去年).
+    for lo, hi in reversed([(lo, hi) for lo, hi in _sentences(text) if lo <= span.start]):
+        found = years_mentioned(text[lo:hi], rp.article.year)
+        if found:
+            return found
+    return set()
+
+
+def _is_about(year: int, about: set[int], article_year: int | None) -> bool:
+    """A candidate answers for ``year`` when its sentence names that year, or names none and
+    its article is of that year (今年 is the article's own)."""
+    if about:
+        return year in about
+    return article_year is None or article_year == year
 
 
 def comparison(parts: Sequence[Answer], more: bool) -> Answer:

@@ -49,7 +49,7 @@ CACHED_ITEMS = 4096  # articles, and passages, kept decoded by each open Index
 # and the front ends can change without a rebuild, which takes minutes on an archive.
 INDEX_MODULES = ("articles", "bm25", "cleaning", "corpus", "entities", "figures", "index",
                  "ingest", "models", "names", "passages", "punctuation", "resources", "store",
-                 "tokenize", "units")
+                 "tokenize", "units", "years")
 
 
 def code_version() -> str:

@@ -28,6 +28,7 @@ from .models import Article, SourceFile
 from .passages import passage_texts
 from .resources import Resources, load_resources
 from .tokenize import article_places, tokens
+from .years import article_year
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -88,7 +89,9 @@ def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult
         places = article_places(article.title, article.paragraphs, res)
         context = [t for place in places for t in tokens(place, res)]
         n = len(result.articles)
-        result.articles.append(article.model_copy(update={"places": places, "paragraphs": ()}))
+        year = article_year(article.date, "\n".join((article.title, *article.paragraphs)))
+        result.articles.append(article.model_copy(update={"places": places, "paragraphs": (),
+                                                          "year": year}))
         for position, passage in enumerate(passage_texts(article.paragraphs)):
             figures = json.dumps([f.model_dump(mode="json") for f in extract_figures(passage)],
                                  ensure_ascii=False)

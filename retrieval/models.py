@@ -57,6 +57,9 @@ class Article(_Frozen):
     source: str | None = None
     places: tuple[str, ...] = ()  # places and organisations named in the title
     paragraphs: tuple[str, ...] = ()
+    # The year it was written: its date's, else the latest year its text reports on
+    # (retrieval.years.article_year); 去年 in it is the year before.
+    year: int | None = None
 
 
 class Figure(_Frozen):

@@ -143,3 +143,29 @@ def test_own_questions_meet_the_bar(engine):
     assert report.false_abstentions <= 0.05 * report.answerable, report.failures
     assert report.figure_for_passage == 0, report.failures
     assert report.abstained >= 3, report.failures
+
+
+def test_close_passages_without_an_exact_answer_are_shown_in_chinese(engine):
+    from bot.terminal import TEXTS, render
+
+    r = engine.ask("赣州经开区的税收有多少")  # the articles speak of 税务, never of how much tax
+    assert r.answer is None and r.passages
+    shown = render(r)
+    assert shown.splitlines()[0] == TEXTS["simplified"]["no_exact"]
+    assert r.reason is not None and r.reason not in shown  # the developers' reason stays in JSON
+
+
+def test_a_year_the_corpus_has_not_gets_no_answer(engine):
+    assert engine.ask("南康2019年完成投资多少").answer is None
+    a = engine.ask("南康2020年完成投资多少").answer
+    assert a is not None and a.text == "509.69亿元"
+
+
+def test_the_year_an_answer_is_for_is_said_when_not_asked(engine):
+    a = engine.ask("南康完成年度投资多少").answer
+    assert a is not None and a.text == "509.69亿元" and a.year == 2020  # 去年 in a 2021 article
+
+
+def test_a_word_that_is_also_a_place_does_not_filter(engine):
+    r = engine.ask("赣州经开区新建改建了几所学校")  # 新建: newly built, not 南昌新建区
+    assert r.answer is not None and r.answer.text == "44所"
