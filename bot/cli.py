@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+# pydantic looks for plugins among every installed package's entry points on first use (30 ms of
+# each `ganwen ask`); ganwen uses none.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 if TYPE_CHECKING:
     from retrieval.engine import Engine
@@ -198,13 +203,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# The errors that are the user's to fix, shown as one line: (module, class). A command imports
+# only what it needs (the bot's settings cost a warm `ask` 60 ms), and an error can only come from
+# a module that was imported, so they are looked up among the loaded ones.
+USER_ERRORS = (("retrieval.corpus", "CorpusError"), ("retrieval.question", "QuestionError"),
+               ("retrieval.evaluate", "EvalFileError"), ("bot.settings", "SettingsError"))
+
+
+def _user_error(exc: BaseException) -> bool:
+    kinds: list[type[BaseException]] = [UsageError]
+    kinds += [getattr(sys.modules[m], name) for m, name in USER_ERRORS if m in sys.modules]
+    return isinstance(exc, tuple(kinds))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    from retrieval.corpus import CorpusError
-    from retrieval.evaluate import EvalFileError
-    from retrieval.question import QuestionError
-
-    from .settings import SettingsError
-
     # A line in another encoding (GBK from an old export) must spoil only itself: read and write
     # replacing what cannot be decoded instead of raising mid-stream.
     for stream in (sys.stdin, sys.stdout):
@@ -213,13 +225,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (CorpusError, QuestionError, EvalFileError, SettingsError, UsageError) as exc:
-        print(f"ganwen: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        if not _user_error(exc):
+            raise
+        print(f"ganwen: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -27,17 +27,19 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
 from . import corpus as corpus_mod
 from .bm25 import Bm25
-from .ingest import FileResult, read_files
 from .models import Article, CorpusStats, Figure, Mention, Passage
 from .passages import dedup_key, visible_rows
 from .resources import Resources, cache_dir, data_files, load_resources
 from .store import Lookup, Ragged, Strings, concat_ragged, open_array, save_array, save_strings
+
+if TYPE_CHECKING:
+    from .ingest import FileResult
 
 FORMAT = 2
 Notice = Callable[[str], None]
@@ -398,6 +400,10 @@ def open_index(
         notice(f"corpus changed: {len(todo)} new or changed, {removed} removed files; updating")
     res = res or load_resources()
     started = time.monotonic()
+    # The per-file pipeline (cleaning, jieba, figures, names) loads only when files change: a
+    # process that answers from a current index never imports it.
+    from .ingest import read_files
+
     results = read_files([(Path(found[k].path).parent, Path(found[k].path), k) for k in todo], res)
     cols = _add_results(_kept_columns(old, unchanged) if old is not None else _empty_columns(),
                         results)
