@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import index as index_mod
+from retrieval import ingest
 from retrieval.corpus import CorpusError
 from tests.helpers import SEEDS, break_processing, deny_reading
 
@@ -54,13 +55,13 @@ def corpus(tmp_path):
 def reads(monkeypatch):
     """The files each index update reads, tokenizes and extracts figures from."""
     calls: list[list[str]] = []
-    real = index_mod.read_files
+    real = ingest.read_files
 
     def read_files(jobs, res):
         calls.append(sorted(key for _, _, key in jobs))
         return real(jobs, res)
 
-    monkeypatch.setattr(index_mod, "read_files", read_files)
+    monkeypatch.setattr(ingest, "read_files", read_files)  # index imports it when updating
     return calls
 
 
