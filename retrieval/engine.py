@@ -26,6 +26,7 @@ from .tokenize import tokens
 TOP_K = 5  # passages returned with an answer: the best and the next ones
 EXPANSION_WEIGHT = 0.5  # a news word the question's everyday wording stands for
 SEARCH_K = 20  # passages scored before place filtering
+SEARCH_DEPTHS = (SEARCH_K, 5 * SEARCH_K, 25 * SEARCH_K)  # deeper when places filter out most
 
 Script = Literal["simplified", "traditional"]  # as in Response.script
 
@@ -89,12 +90,18 @@ class Engine:
     def _passages(self, q: Question) -> tuple[tuple[RankedPassage, ...], str | None, bool]:
         """The passages that name the question's places, best first; why there are none; and
         whether the best is close enough to answer from (else they are only shown)."""
-        found = [
-            (doc, rp) for doc, rp in self._search(q, SEARCH_K)
-            if answer_mod.names_places(q.places, rp.article, rp.passage.text,
-                                       every=q.comparison is None,
-                                       children=self.res.place_children)
-        ]
+        for k in SEARCH_DEPTHS:
+            searched = self._search(q, k)
+            found = [
+                (doc, rp) for doc, rp in searched
+                if answer_mod.names_places(q.places, rp.article, rp.passage.text,
+                                           every=q.comparison is None,
+                                           children=self.res.place_children)
+            ]
+            # Look-alike reports about other places can fill the first SEARCH_K: look deeper
+            # until enough passages name the place, or nothing more matches.
+            if len(found) >= TOP_K or len(searched) < k:
+                break
         if not found:
             return (), "no passage in the corpus matches this question", False
         best_tokens = set(self.index.doc_tokens(found[0][0]))

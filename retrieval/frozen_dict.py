@@ -28,6 +28,7 @@ import numpy as np
 from .store import Lookup, Strings, open_array, save_array, save_strings
 
 T = TypeVar("T")
+REMEMBERED = 200_000  # words and prefixes whose frequency a process keeps (~20 MB at most)
 
 
 class FrozenFreq(Mapping[str, int]):
@@ -38,23 +39,39 @@ class FrozenFreq(Mapping[str, int]):
         # Not ``values``: that would hide Mapping.values().
         self.freqs = open_array(folder, "freq_values")
         self.lookup = Lookup.open(folder, "freq_keys", self.keys_)
+        # jieba asks for every prefix of every position, and a question's words come back in
+        # its parts, its everyday phrases and the next question: remembering the answers halves
+        # the time of a question. Bounded; a plain dict is safe to share between threads.
+        self._known: dict[str, int | None] = {}
+
+    def _freq(self, key: str) -> int | None:
+        try:
+            return self._known[key]
+        except KeyError:
+            pass
+        i = self.lookup(key)
+        freq = None if i is None else int(self.freqs[i])
+        if len(self._known) >= REMEMBERED:
+            self._known.clear()
+        self._known[key] = freq
+        return freq
 
     def __getitem__(self, key: str) -> int:
-        i = self.lookup(key)
-        if i is None:
+        freq = self._freq(key)
+        if freq is None:
             raise KeyError(key)
-        return int(self.freqs[i])
+        return freq
 
     @overload
     def get(self, key: str) -> int | None: ...
     @overload
     def get(self, key: str, default: int | T) -> int | T: ...
     def get(self, key: str, default: object = None) -> object:
-        i = self.lookup(key)
-        return default if i is None else int(self.freqs[i])
+        freq = self._freq(key)
+        return default if freq is None else freq
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.lookup(key) is not None
+        return isinstance(key, str) and self._freq(key) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys_)

@@ -10,7 +10,6 @@ import pytest
 
 from retrieval.engine import Engine
 from retrieval.evaluate import read_items
-from retrieval.models import Answer
 from tests import lookalike
 from tests.helpers import DATA, SEEDS
 
@@ -88,14 +87,7 @@ CORES = {name.removesuffix("经济技术开发区").removesuffix("经开区").rs
          for place, alikes in lookalike.PLACES.items() for name in (place, *alikes)}
 
 
-@pytest.mark.xfail("alternatives" not in Answer.model_fields,
-                   reason="alternatives not implemented yet", strict=False)
-@pytest.mark.parametrize("item_id", [
-    "D01", "D07", "D11",
-    pytest.param("D32", marks=pytest.mark.xfail(
-        reason="no alternatives when written: 老旧小区改造惠及多少户群众 gets 萍乡's 7万户 alone",
-        strict=False)),
-])
+@pytest.mark.parametrize("item_id", ["D01", "D07", "D11", "D32"])
 def test_a_question_naming_no_place_answers_for_each_place(alike_engine, item_id):
     item = next(i for i in PLACE_ITEMS if i["id"] == item_id)
     question = lookalike.without_places(item["q"])  # 南康2020年投资完成多少 → 2020年投资完成多少
