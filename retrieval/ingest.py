@@ -95,12 +95,14 @@ def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult
         for position, passage in enumerate(passage_texts(article.paragraphs)):
             figures = json.dumps([f.model_dump(mode="json") for f in extract_figures(passage)],
                                  ensure_ascii=False)
+            words = res.tokenizer.lcut(passage)  # cut once: for the names and for the terms
             mentions = json.dumps([m.model_dump(mode="json", exclude_none=True)
-                                   for m in extract_mentions(passage, res)], ensure_ascii=False)
+                                   for m in extract_mentions(passage, res, words)],
+                                  ensure_ascii=False)
             # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
             # paragraph of the 萍乡 article that never names the city.
             result.passages.append(PassageRecord(n, position, passage, figures, mentions,
-                                                 tokens(passage, res) + context))
+                                                 tokens(passage, res, words) + context))
 
 
 _worker_res: Resources | None = None

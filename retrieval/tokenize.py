@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .resources import PLACE_TAG, Resources
 
@@ -13,10 +14,26 @@ from .resources import PLACE_TAG, Resources
 NOISE = re.compile(r"^[\W_]+$")
 
 
-def tokens(text: str, res: Resources) -> list[str]:
-    text = res.canonical(text)
+def search_mode(words: Iterable[str], freq: Mapping[str, int]) -> Iterator[str]:
+    """jieba's search mode over words already cut: each word, after the two- and three-character
+    words inside it (jieba's ``cut_for_search``, which cuts first; this lets a text be cut once
+    for its tokens and its names)."""
+    for w in words:
+        if len(w) > 2:
+            yield from (w[i:i + 2] for i in range(len(w) - 1) if freq.get(w[i:i + 2]))
+        if len(w) > 3:
+            yield from (w[i:i + 3] for i in range(len(w) - 2) if freq.get(w[i:i + 3]))
+        yield w
+
+
+def tokens(text: str, res: Resources, words: Sequence[str] | None = None) -> list[str]:
+    """The index terms of ``text``. ``words``: ``text`` as jieba already cut it (HMM on), used
+    when no long official name had to be shortened first (the cut is then of the same text)."""
+    canonical = res.canonical(text)
+    cutter = res.cutter(canonical)
+    cut = words if words is not None and canonical == text else cutter.cut(canonical)
     out = []
-    for word in res.cutter(text).cut_for_search(text):
+    for word in search_mode(cut, cutter.FREQ):
         word = word.strip().lower()
         if word and word not in res.stopwords and not NOISE.match(word):
             out.append(word)

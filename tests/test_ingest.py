@@ -123,3 +123,14 @@ def test_parallel_and_serial_reading_agree(res, jobs, monkeypatch):
     assert parallel == serial
     assert [r.path for r in serial if r.error] == ["unreadable.txt"]
     assert sum(len(r.passages) for r in serial) > 0
+
+
+def test_one_cut_gives_the_same_terms_as_search_mode(res, engine):
+    """Indexing cuts a passage once, for its names and its terms: the terms are jieba's
+    cut_for_search's, passage for passage."""
+    from retrieval.tokenize import tokens
+
+    texts = [p.text for p in engine.index.passages()]
+    texts.append("赣州经济技术开发区新增规上工业企业24家")  # a long name shortened: cut again
+    for text in texts:
+        assert tokens(text, res, res.tokenizer.lcut(text)) == tokens(text, res), text
