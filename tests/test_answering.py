@@ -169,3 +169,22 @@ def test_the_year_an_answer_is_for_is_said_when_not_asked(engine):
 def test_a_word_that_is_also_a_place_does_not_filter(engine):
     r = engine.ask("赣州经开区新建改建了几所学校")  # 新建: newly built, not 南昌新建区
     assert r.answer is not None and r.answer.text == "44所"
+
+
+def test_front_ends_show_a_comparison_as_two_lines_and_alternatives_by_place(engine):
+    from bot.telegram_render import answer_messages
+    from bot.terminal import render
+
+    compared = engine.ask("南昌经开区和赣州经开区,哪个省大中型项目投资完成得多")
+    lines = render(compared).splitlines()
+    assert lines[0] == "南昌经开区 121亿元 > 赣州经开区 56.32亿元"
+    assert lines[1:3] == ["  · 南昌经开区:121亿元", "  · 赣州经开区:56.32亿元"]
+    assert "【" not in render(compared)  # a verdict is not a span of the passage to mark
+    html = answer_messages(compared)[0]
+    assert "· 南昌经开区:121亿元\n· 赣州经开区:56.32亿元" in html
+
+    places = engine.ask("省大中型项目完成投资多少")
+    assert places.answer is not None
+    shown = render(places)
+    for alt in places.answer.alternatives:
+        assert f"· {alt.label}:{alt.text}" in shown
