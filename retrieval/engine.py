@@ -74,14 +74,18 @@ class Engine:
         return Engine(open_index(self.corpus, self.res, notice, check_files=True), self.res,
                       self.corpus)
 
-    def _search(self, q: Question, k: int) -> list[tuple[int, RankedPassage]]:
-        idx = self.index
+    def _top(self, q: Question, k: int) -> list[tuple[int, float]]:
         query = [*q.tokens, *q.expansions]
         weights = [1.0] * len(q.tokens) + [EXPANSION_WEIGHT] * len(q.expansions)
-        return [
-            (doc, RankedPassage(passage=idx.passage(doc), article=idx.article_of_doc(doc), score=s))
-            for doc, s in idx.top(query, k, weights)
-        ]
+        return self.index.top(query, k, weights)
+
+    def _ranked_passage(self, doc: int, score: float) -> RankedPassage:
+        idx = self.index
+        return RankedPassage(passage=idx.passage(doc), article=idx.article_of_doc(doc),
+                             score=score)
+
+    def _search(self, q: Question, k: int) -> list[tuple[int, RankedPassage]]:
+        return [(doc, self._ranked_passage(doc, s)) for doc, s in self._top(q, k)]
 
     def search(self, question: str, k: int = SEARCH_K) -> list[RankedPassage]:
         """Passages for a simplified question, best first, by BM25."""
@@ -90,18 +94,23 @@ class Engine:
     def _passages(self, q: Question) -> tuple[tuple[RankedPassage, ...], str | None, bool]:
         """The passages that name the question's places, best first; why there are none; and
         whether the best is close enough to answer from (else they are only shown)."""
+        idx = self.index
         for k in SEARCH_DEPTHS:
-            searched = self._search(q, k)
-            found = [
-                (doc, rp) for doc, rp in searched
-                if answer_mod.names_places(q.places, rp.article, rp.passage.text,
+            searched = self._top(q, k)
+            # Places are checked on the article and the raw text, before a passage's figures
+            # and names are decoded: a deeper search may look at hundreds.
+            kept = [
+                (doc, score) for doc, score in searched
+                if answer_mod.names_places(q.places, idx.article_of_doc(doc),
+                                           idx.texts[int(idx.visible[doc])],
                                            every=q.comparison is None,
                                            children=self.res.place_children)
             ]
             # Look-alike reports about other places can fill the first SEARCH_K: look deeper
             # until enough passages name the place, or nothing more matches.
-            if len(found) >= TOP_K or len(searched) < k:
+            if len(kept) >= TOP_K or len(searched) < k:
                 break
+        found = [(doc, self._ranked_passage(doc, score)) for doc, score in kept[:SEARCH_K]]
         if not found:
             return (), "no passage in the corpus matches this question", False
         best_tokens = set(self.index.doc_tokens(found[0][0]))
