@@ -9,9 +9,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .resources import PLACE_TAG, Resources
+from .units import INNER_QUALIFIERS, MEASURES
 
 # Tokens that carry no meaning: punctuation, whitespace, lone symbols.
 NOISE = re.compile(r"^[\W_]+$")
+# jieba joins an inner qualifier to the measure after a number (3000|余家, 60|余家): the term is
+# the measure, as in 49|家, so 多少家 finds both.
+QUALIFIED_MEASURE = re.compile(
+    f"^(?:{'|'.join(INNER_QUALIFIERS)})(?P<m>{'|'.join(sorted(MEASURES, key=len, reverse=True))})$")
 
 
 def search_mode(words: Iterable[str], freq: Mapping[str, int]) -> Iterator[str]:
@@ -35,6 +40,8 @@ def tokens(text: str, res: Resources, words: Sequence[str] | None = None) -> lis
     out = []
     for word in search_mode(cut, cutter.FREQ):
         word = word.strip().lower()
+        if m := QUALIFIED_MEASURE.match(word):
+            word = m["m"]
         if word and word not in res.stopwords and not NOISE.match(word):
             out.append(word)
     return out

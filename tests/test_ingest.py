@@ -134,3 +134,12 @@ def test_one_cut_gives_the_same_terms_as_search_mode(res, engine):
     texts.append("赣州经济技术开发区新增规上工业企业24家")  # a long name shortened: cut again
     for text in texts:
         assert tokens(text, res, res.tokenizer.lcut(text)) == tokens(text, res), text
+
+
+def test_a_qualified_measure_is_the_measure(res):
+    """3000余家 is counted in 家, as 49家 is: 多少家 finds both."""
+    from retrieval.tokenize import tokens
+
+    assert "家" in tokens("3000余家工业企业在这里持续耕耘", res)
+    assert "家" in tokens("聚集相关企业已有49家", res)
+    assert "余家" not in tokens("累计孵化企业60余家", res)
