@@ -40,18 +40,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .terminal import render
 
     if args.jsonl:
-        engine = _engine(args)
-        status = 0
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            try:
-                print(_json(engine.ask(line)), flush=True)
-            except ValueError as exc:  # a bad question spoils only its own line
-                print(json.dumps({"question": line.rstrip("\n"), "error": str(exc)},
-                                 ensure_ascii=False), flush=True)
-                status = EXIT_USAGE
-        return status
+        return _ask_lines(_engine(args))
     if not args.question:
         raise UsageError("ask needs a question (or --jsonl to read questions from stdin)")
     question = " ".join(args.question)
@@ -64,6 +53,47 @@ def cmd_ask(args: argparse.Namespace) -> int:
     else:
         print(render(response, color=sys.stdout.isatty()))
     return 0
+
+
+def _line(line: str) -> tuple[str, str | None]:
+    """A --jsonl line: a plain question, or {"question": …, "conversation": ID}."""
+    if line.lstrip().startswith("{"):
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            return line.rstrip("\n"), None  # a question that happens to start with {
+        if isinstance(obj, dict) and isinstance(obj.get("question"), str):
+            conversation = obj.get("conversation")
+            return obj["question"], None if conversation is None else str(conversation)
+        raise ValueError('a JSON line needs a "question" string')
+    return line.rstrip("\n"), None
+
+
+def _ask_lines(engine: Engine) -> int:
+    """Questions from stdin, one a line; lines sharing a conversation id are answered in order,
+    each in the context of the earlier ones. A bad line spoils only itself."""
+    from retrieval.models import Conversation
+
+    contexts: dict[str, Conversation] = {}
+    status = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        question, conversation = line.rstrip("\n"), None
+        try:
+            question, conversation = _line(line)
+            response = engine.ask(question, context=contexts.get(conversation or ""))
+        except ValueError as exc:
+            out = {"question": question, "error": str(exc)}
+            status = EXIT_USAGE
+        else:
+            out = response.to_json_dict()
+            if conversation is not None:
+                contexts[conversation] = response.context
+        if conversation is not None:
+            out["conversation"] = conversation
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return status
 
 
 def cmd_repl(args: argparse.Namespace) -> int:
@@ -97,12 +127,12 @@ def _eval_table(report: EvalReport) -> list[str]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from retrieval.evaluate import bars_missed, evaluate, one_shot, read_items
+    from retrieval.evaluate import bars_missed, evaluate, in_conversations, read_items
 
     items = read_items(args.file)
     engine = _engine(args)
     # The engine keeps no conversation yet: a follow-up is asked on its own.
-    report = evaluate(items, one_shot(engine.ask), engine.res.simplified)
+    report = evaluate(items, in_conversations(engine.ask), engine.res.simplified)
     below = bars_missed(
         report, min_hit1=args.min_hit1, min_hit3=args.min_hit3, min_figure1=args.min_figure1,
         min_answer1=args.min_answer1, max_false_abstention=args.max_false_abstention,

@@ -13,23 +13,41 @@ from .terminal import render
 
 if TYPE_CHECKING:
     from retrieval.engine import Engine
+    from retrieval.models import Conversation
 
 PROMPT = "赣问> "
 
 
-def _answer(engine: Engine, line: str, color: bool) -> None:
-    if not line.strip():
-        return
-    try:
-        print(render(engine.ask(line), color=color), flush=True)
-    except QuestionError as exc:
-        print(f"ganwen: {exc}", flush=True)
+NEW = "/new"  # starts a fresh conversation: the next question follows nothing
+
+
+class _Session:
+    """One conversation: each answer's context is what the next question is read against."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.context: Conversation | None = None
+
+    def answer(self, line: str, color: bool) -> None:
+        if not line.strip():
+            return
+        if line.strip() == NEW:
+            self.context = None
+            return
+        try:
+            response = self.engine.ask(line, context=self.context)
+        except QuestionError as exc:
+            print(f"ganwen: {exc}", flush=True)
+            return
+        self.context = response.context
+        print(render(response, color=color), flush=True)
 
 
 def run(engine: Engine) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        piped = _Session(engine)
         for line in sys.stdin:  # piped input: same answers, no prompt machinery
-            _answer(engine, line, color=False)
+            piped.answer(line, color=False)
         return 0
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
@@ -38,6 +56,7 @@ def run(engine: Engine) -> int:
     session: PromptSession[str] = PromptSession(history=history)
     s = engine.index.stats
     print(f"ganwen: {s.articles} articles, {s.passages} passages. Ctrl-D to leave.")
+    talk = _Session(engine)
     while True:
         try:
             line = session.prompt(PROMPT)
@@ -45,4 +64,4 @@ def run(engine: Engine) -> int:
             continue
         except EOFError:
             return 0
-        _answer(engine, line, color=True)
+        talk.answer(line, color=True)

@@ -47,6 +47,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "更多 »", "back": "« 上一页", "related": "相关段落", "page": "第{n}/{total}页",
         "no_answer": "抱歉,语料中没有找到这个问题的答案。可以这样问:",
         "no_exact": "没有确切的答案,以下段落最接近:",
+        "understood": "按“{q}”理解",
     },
     "traditional": {
         "start": "你好!我是贛問,回答江西區域經濟新聞中的數字問題,答案均引自原文並註明出處。",
@@ -65,6 +66,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "more": "更多 »", "back": "« 上一頁", "related": "相關段落", "page": "第{n}/{total}頁",
         "no_answer": "抱歉,語料中沒有找到這個問題的答案。可以這樣問:",
         "no_exact": "沒有確切的答案,以下段落最接近:",
+        "understood": "按“{q}”理解",
     },
 }
 
@@ -111,6 +113,9 @@ def answer_messages(response: Response, page: int = 0) -> list[str]:
     first = page * PAGE_SIZE
     shown = response.passages[first:first + PAGE_SIZE]
     blocks = [_header(response)] if response.answer else []
+    if response.interpreted and page == 0:  # a follow-up: say how it was read
+        blocks.insert(0, "<i>" + esc(labels(response)["understood"].format(
+            q=response.interpreted)) + "</i>")
     if response.answer is None and page == 0:  # passages close to the question, no answer
         blocks.append(f"<b>{esc(labels(response)['no_exact'])}</b>")
     if page > 0 or response.answer is None:

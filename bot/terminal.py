@@ -12,9 +12,9 @@ from .text import answer_details, answer_note, marks_passage, source_line
 # Every fixed text the terminal shows, in both scripts: answers come back in the question's.
 TEXTS: dict[str, dict[str, str]] = {
     "simplified": {"no_answer": "没有找到答案", "related": "相关段落:",
-                   "no_exact": "没有确切的答案,以下段落最接近:"},
+                   "no_exact": "没有确切的答案,以下段落最接近:", "understood": "按“{q}”理解"},
     "traditional": {"no_answer": "沒有找到答案", "related": "相關段落:",
-                    "no_exact": "沒有確切的答案,以下段落最接近:"},
+                    "no_exact": "沒有確切的答案,以下段落最接近:", "understood": "按“{q}”理解"},
 }
 
 BOLD, DIM, MARK, RESET = "\033[1m", "\033[2m", "\033[1;33m", "\033[0m"
@@ -32,6 +32,8 @@ def render(response: Response, *, color: bool = False, more: int = 2) -> str:
     style = _style(color)
     texts = TEXTS[response.script]
     lines: list[str] = []
+    if response.interpreted:  # a follow-up: say how it was read
+        lines.append(style(texts["understood"].format(q=response.interpreted), DIM))
     passages = list(response.passages)
     answer = response.answer
     if answer is not None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from .figures import extract_figures
+from .followup import PHASE
 from .models import Answer, Article, Figure, Mention, RankedPassage
 from .punctuation import CLAUSE_ENDS, SENTENCE_ENDS, one_of
 from .question import Question
@@ -334,6 +335,7 @@ def choose(
     measures = q.measures()
     scope, tier = _scope(q.text), bool(ASKS_TIER.search(q.text))
     role, intent, asked = _asked_role(q.text), _asked_intent(q.text), question_year(q.text)
+    phase = m.group() if (m := PHASE.search(q.text)) else None
     best: tuple[float, Span, RankedPassage, set[int]] | None = None
     for rp in ranked[:CANDIDATE_PASSAGES]:
         if rp is not ranked[0] and passage_coverage(q, rp, idf) < MIN_SOURCE_COVERAGE:
@@ -345,6 +347,8 @@ def choose(
                 score *= MEASURE_MISMATCH
             if span.kind == "rank":
                 score *= _rank_fit(rp.passage.text, span, scope, tier)
+            if phase and _phase_before(rp.passage.text, span) not in (None, phase):
+                continue  # 一期's figure for a question about 二期
             about = _years_about(span, rp)
             wanted = asked.resolve(rp.article.year)
             if wanted is not None and not _is_about(wanted, about, rp.article.year):
@@ -364,6 +368,13 @@ def choose(
         # The question named no year: say which one the answer is for, where the text says.
         answer = answer.model_copy(update={"year": next(iter(about))})
     return answer
+
+
+def _phase_before(text: str, span: Span) -> str | None:
+    """The phase (一期, 二期) a candidate's sentence names last before it, if any."""
+    lo, _ = _sentence(text, span.start, span.end)
+    found = PHASE.findall(text, lo, span.start)
+    return found[-1] if found else None
 
 
 def wanted_none(asked: QuestionYear) -> bool:

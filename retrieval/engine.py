@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Literal
 
 from . import answer as answer_mod
+from . import followup
 from .corpus import bundled_corpus
 from .index import Index, Notice, open_index
-from .models import Answer, RankedPassage, Response
+from .models import Answer, Conversation, RankedPassage, Response, Turn
 from .question import Comparison, Question, analyse, searchable, validate
 from .resources import Resources, load_resources
-from .tokenize import tokens
+from .tokenize import places, tokens
 
 TOP_K = 5  # passages returned with an answer: the best and the next ones
+FOLLOW_UP_ALONE = "a follow-up question with no earlier question to follow"
 EXPANSION_WEIGHT = 0.5  # a news word the question's everyday wording stands for
 SEARCH_K = 20  # passages scored before place filtering
 SEARCH_DEPTHS = (SEARCH_K, 5 * SEARCH_K, 25 * SEARCH_K)  # deeper when places filter out most
@@ -50,6 +52,7 @@ class _Ranked:
     passages: tuple[RankedPassage, ...]  # empty when there is nothing to answer from
     reason: str | None = None  # why the passages are empty
     confident: bool = False  # the best passage covers the question well enough to answer from
+    interpreted: str | None = None  # a follow-up: the whole question it was read as
 
 
 class Engine:
@@ -119,15 +122,48 @@ class Engine:
             return (), "the corpus has nothing close enough to this question", False
         return tuple(rp for _, rp in found), None, cover >= answer_mod.MIN_COVERAGE
 
-    def _ranked(self, question: str) -> _Ranked:
-        """Validate, analyse and search: the passages an answer may come from, or why none."""
+    def _ranked(self, question: str, context: Conversation | None = None) -> _Ranked:
+        """Validate, read against the conversation, analyse and search: the passages an answer
+        may come from, or why none."""
         question = validate(question)
         words = searchable(question)
         simplified = self.res.simplified(words)
         script: Script = "traditional" if simplified != words else "simplified"
+        interpreted = None
+        if followup.is_follow_up(simplified, self._words):
+            last = context.last if context is not None else None
+            reading = self._read(simplified, last) if last is not None else None
+            if reading is None:  # nothing to follow: never a guess
+                q = analyse(simplified, self.res)
+                return _Ranked(question, script, q, (), FOLLOW_UP_ALONE)
+            simplified = interpreted = reading.question
         q = analyse(simplified, self.res)
         passages, reason, confident = self._passages(q)
-        return _Ranked(question, script, q, passages, reason, confident)
+        return _Ranked(question, script, q, passages, reason, confident, interpreted)
+
+    def _weight(self, word: str) -> float:
+        """How much a word of a question says what it is about: its IDF, none for places,
+        filler and question words."""
+        if (word in self.res.places or word in self.res.filler or word in self.res.stopwords
+                or followup.PHASE.fullmatch(word) or followup.YEAR.fullmatch(word)):
+            return 0.0  # 一期, 去年: a follow-up swaps them, they are not what it is about
+        return self.index.idf(word)
+
+    def _words(self, text: str) -> list[str]:
+        return self.res.cutter(text).lcut(text)
+
+    def _read(self, text: str, last: Turn) -> followup.Reading | None:
+        return followup.resolve(text, last, self._words, lambda s: places(s, self.res),
+                                self._weight)
+
+    def _turn(self, q: Question, answer: Answer | None) -> Turn:
+        rest = q.text
+        for place in q.places:
+            rest = rest.replace(place, "")
+        return Turn(question=q.text, places=q.places,
+                    answer=answer.text if answer is not None else None,
+                    answer_kind=answer.kind if answer is not None else None,
+                    topic=followup.topic(rest, self._words, self._weight))
 
     def _answer(self, q: Question, passages: tuple[RankedPassage, ...], confident: bool
                 ) -> tuple[Answer | None, tuple[RankedPassage, ...]]:
@@ -169,15 +205,23 @@ class Engine:
     def _respond(self, script: Script, response: Response) -> Response:
         return to_script(response, self.res) if script == "traditional" else response
 
-    def ask(self, question: str, k: int = TOP_K) -> Response:
-        r = self._ranked(question)
+    def ask(self, question: str, k: int = TOP_K, context: Conversation | None = None
+            ) -> Response:
+        """The answer to ``question``; ``context``, the ``Response.context`` of the
+        conversation's previous question, for a follow-up (那萍乡呢) to be read against."""
+        r = self._ranked(question, context)
         answer, passages = self._answer(r.q, r.passages, r.confident)
         reason = None if answer is not None else r.reason
         if passages and answer is None:
             reason = ("the best passages hold no answer of the kind asked for" if r.confident
                       else "no exact answer; these passages come closest")
+        if r.reason == FOLLOW_UP_ALONE:  # keep the conversation as it was
+            turn = context.last if context is not None else None
+        else:
+            turn = self._turn(r.q, answer)
         response = Response(question=r.question, script=r.script, answer=answer,
-                            passages=passages[:k], reason=reason)
+                            passages=passages[:k], reason=reason, interpreted=r.interpreted,
+                            context=Conversation(last=turn))
         return self._respond(r.script, response)
 
     def ask_each(self, question: str, n: int = TOP_K) -> list[Response]:
@@ -228,7 +272,10 @@ def to_script(response: Response, res: Resources) -> Response:
                 "source": conv(rp.article.source) if rp.article.source else None,
             }),
         }))
-    return response.model_copy(update={"passages": tuple(passages), "answer": answer})
+    return response.model_copy(update={
+        "passages": tuple(passages), "answer": answer,
+        "interpreted": conv(response.interpreted) if response.interpreted else None,
+    })
 
 
 def _converted(answer: Answer, conv: Callable[[str], str]) -> Answer:

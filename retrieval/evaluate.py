@@ -27,9 +27,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import Protocol, get_args
 
-from .models import EvalReport, EvalScores, FigureKind, Response
+from .models import Conversation, EvalReport, EvalScores, FigureKind, Response
 
 DEFAULT_TYPE = "figure"  # the type of items that have none (dev.jsonl's figure questions)
 MAX_EXTRA_CHARS = 8  # how much longer than the figure answer.text may be
@@ -94,6 +94,23 @@ def conversation_ids(items: list[dict]) -> list[str]:
 def one_shot(ask: Callable[[str], Response]) -> Ask:
     """Ask every question on its own, whatever its conversation: for an engine that keeps none."""
     return lambda question, _conversation: ask(question)
+
+
+class InConversation(Protocol):
+    def __call__(self, question: str, *, context: Conversation | None = ...) -> Response: ...
+
+
+def in_conversations(ask: InConversation) -> Ask:
+    """Ask each question in its conversation: with the context the conversation's previous
+    answer left (``Engine.ask(question, context=...)``)."""
+    contexts: dict[str, Conversation] = {}
+
+    def asked(question: str, conversation: str) -> Response:
+        response = ask(question, context=contexts.get(conversation))
+        contexts[conversation] = response.context
+        return response
+
+    return asked
 
 
 @dataclass(frozen=True)

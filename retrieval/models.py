@@ -154,6 +154,23 @@ class Answer(_Frozen):
     alternatives: tuple[Answer, ...] = ()  # a place-less question: the answer for each place
 
 
+class Turn(_Frozen):
+    """One question of a conversation as ganwen understood it, for the next to build on."""
+
+    question: str  # the question as resolved, simplified (萍乡今年开工改造了几个老旧小区)
+    places: tuple[str, ...] = ()  # the places it named
+    answer: str | None = None  # the answer's text, simplified
+    answer_kind: str | None = None
+    topic: str | None = None  # what it was about, for 它/该项目 (华创新材项目)
+
+
+class Conversation(_Frozen):
+    """What a follow-up (那萍乡呢, 它…, 二期呢) is read against: the last turn. Empty: a
+    conversation's first question. Pass ``Response.context`` with the next question."""
+
+    last: Turn | None = None
+
+
 class Response(_Frozen):
     """Everything ganwen says about one question."""
 
@@ -162,6 +179,10 @@ class Response(_Frozen):
     answer: Answer | None = None
     passages: tuple[RankedPassage, ...] = ()
     reason: str | None = None  # why there is no answer, for the front ends to show
+    # A follow-up: the whole question it was read as, in the question's script
+    # (那萍乡呢 → 萍乡今年开工改造了几个老旧小区). None for a question that stands alone.
+    interpreted: str | None = None
+    context: Conversation = Conversation()  # to pass with the conversation's next question
 
     def to_json_dict(self) -> dict:
         """The documented JSON shape: answer + passages best first."""
@@ -170,6 +191,7 @@ class Response(_Frozen):
             answer = self.answer.model_dump(mode="json")
         return {
             "question": self.question,
+            "interpreted": self.interpreted,
             "answer": answer,
             "passages": [
                 {

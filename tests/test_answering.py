@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.evaluate import evaluate, one_shot, read_items
+from retrieval.evaluate import evaluate, in_conversations, read_items
 from retrieval.models import Response
 from tests.helpers import DATA
 
@@ -92,7 +92,7 @@ def test_a_rank_in_the_scope_asked(engine):
 
 
 def _report(engine, name: str):
-    return evaluate(read_items(DATA / name), one_shot(engine.ask), engine.res.simplified)
+    return evaluate(read_items(DATA / name), in_conversations(engine.ask), engine.res.simplified)
 
 
 @pytest.mark.parametrize("question, kind, name", [
@@ -116,7 +116,7 @@ def test_a_city_is_met_by_its_counties(engine):
 
 
 def _report(engine, name: str):
-    return evaluate(read_items(DATA / name), one_shot(engine.ask), engine.res.simplified)
+    return evaluate(read_items(DATA / name), in_conversations(engine.ask), engine.res.simplified)
 
 
 def _holds_the_bar(report) -> None:

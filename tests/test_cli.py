@@ -321,3 +321,29 @@ def test_index_shows_progress_on_a_terminal(tmp_path, joined_corpus):
     child.close()
     assert child.exitstatus == 0
     assert re.search(r"indexing \d+ files", child.before) and "B/s" in child.before
+
+
+def test_ask_jsonl_answers_a_conversation_in_order(tmp_path):
+    stdin = "\n".join([
+        json.dumps({"question": "南昌经开区今年开工改造了几个老旧小区", "conversation": "a"},
+                   ensure_ascii=False),
+        json.dumps({"question": "华创新材一期是哪天开工的", "conversation": "b"}, ensure_ascii=False),
+        json.dumps({"question": "那萍乡呢", "conversation": "a"}, ensure_ascii=False),
+        json.dumps({"question": "那二期呢", "conversation": "b"}, ensure_ascii=False),
+        "那萍乡呢",  # a plain line stands alone: nothing to follow
+    ]) + "\n"
+    result = ganwen("ask", "--jsonl", cwd=tmp_path, input=stdin)
+    assert_clean(result)
+    a1, b1, a2, b2, alone = json_lines(result.stdout)
+    assert [r.get("conversation") for r in (a1, b1, a2, b2, alone)] == ["a", "b", "a", "b", None]
+    assert a2["interpreted"] == "萍乡今年开工改造了几个老旧小区" and a2["answer"]["text"] == "216个"
+    assert b2["interpreted"] == "华创新材二期是哪天开工的" and b2["answer"]["text"] == "10月18日"
+    assert alone["answer"] is None and alone["interpreted"] is None
+
+
+def test_repl_is_one_conversation_until_new(tmp_path):
+    stdin = "南昌经开区今年开工改造了几个老旧小区\n那萍乡呢\n/new\n那萍乡呢\n"
+    result = ganwen("repl", cwd=tmp_path, input=stdin)
+    assert_clean(result)
+    assert result.stdout.count("按“萍乡今年开工改造了几个老旧小区”理解") == 1
+    assert "216个" in result.stdout and result.stdout.rstrip().endswith("没有找到答案")
