@@ -241,21 +241,32 @@ class Engine:
 
 
 def to_script(response: Response, res: Resources) -> Response:
-    """The response in traditional script; the answer's offsets follow the converted text."""
+    """The response in traditional script: a passage from a traditional file in its own
+    characters (same offsets), any other converted; the answer's offsets follow the text shown."""
     conv = res.traditional
+    originals = {rp.passage.id: rp.passage.original for rp in response.passages
+                 if rp.passage.original}
+
+    def quoted(a: Answer) -> str:
+        own = originals.get(a.passage_id)
+        return own[a.start:a.end] if own and not a.parts else conv(a.text)
+
     passages = []
     answer: Answer | None = response.answer
     if answer is not None and (answer.parts or answer.alternatives):
         answer = answer.model_copy(update={
             "text": conv(answer.text),
-            "parts": tuple(_converted(a, conv) for a in answer.parts),
-            "alternatives": tuple(_converted(a, conv) for a in answer.alternatives),
+            "parts": tuple(_converted(a, conv, quoted(a)) for a in answer.parts),
+            "alternatives": tuple(_converted(a, conv, quoted(a)) for a in answer.alternatives),
         })
     for rp in response.passages:
-        text = rp.passage.text
+        text, own = rp.passage.text, rp.passage.original
         if answer is not None and answer.passage_id == rp.passage.id and not answer.parts:
-            head, mid, tail = (conv(text[: answer.start]), conv(text[answer.start:answer.end]),
-                               conv(text[answer.end:]))
+            if own:
+                head, mid, tail = own[: answer.start], own[answer.start:answer.end], own[answer.end:]
+            else:
+                head, mid, tail = (conv(text[: answer.start]),
+                                   conv(text[answer.start:answer.end]), conv(text[answer.end:]))
             answer = answer.model_copy(update={
                 "text": mid, "start": len(head), "end": len(head) + len(mid),
                 "unit": conv(answer.unit) if answer.unit else None,
@@ -263,8 +274,9 @@ def to_script(response: Response, res: Resources) -> Response:
             })
             new_text = head + mid + tail
         else:
-            new_text = conv(text)
-        figures = tuple(f.model_copy(update={"text": conv(f.text)}) for f in rp.passage.figures)
+            new_text = own or conv(text)
+        figures = tuple(f.model_copy(update={"text": own[f.start:f.end] if own else conv(f.text)})
+                        for f in rp.passage.figures)
         passages.append(rp.model_copy(update={
             "passage": rp.passage.model_copy(update={"text": new_text, "figures": figures}),
             "article": rp.article.model_copy(update={
@@ -278,9 +290,9 @@ def to_script(response: Response, res: Resources) -> Response:
     })
 
 
-def _converted(answer: Answer, conv: Callable[[str], str]) -> Answer:
+def _converted(answer: Answer, conv: Callable[[str], str], text: str) -> Answer:
     """A comparison side or an alternative in the other script (its passage is shown apart)."""
     return answer.model_copy(update={
-        "text": conv(answer.text), "label": conv(answer.label) if answer.label else None,
+        "text": text, "label": conv(answer.label) if answer.label else None,
         "unit": conv(answer.unit) if answer.unit else None,
     })

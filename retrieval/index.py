@@ -51,7 +51,7 @@ CACHED_ITEMS = 4096  # articles, and passages, kept decoded by each open Index
 # and the front ends can change without a rebuild, which takes minutes on an archive.
 INDEX_MODULES = ("articles", "bm25", "cleaning", "corpus", "entities", "figures", "index",
                  "ingest", "models", "names", "passages", "punctuation", "resources", "store",
-                 "tokenize", "units", "years")
+                 "original", "tokenize", "units", "years")
 
 
 def code_version() -> str:
@@ -130,6 +130,7 @@ class Index:
         self.texts = Strings(folder, "passage_text")
         self.figures = Strings(folder, "passage_figures")
         self.mentions = Strings(folder, "passage_mentions")
+        self.originals = Strings(folder, "passage_original")
         self.tokens = Ragged.open(folder, "passage_tokens")
         self.article_index = open_array(folder, "passage_article")
         self.position = open_array(folder, "passage_position")
@@ -178,7 +179,7 @@ class Index:
         mentions = tuple(Mention.model_validate(m) for m in json.loads(self.mentions.raw(row)))
         return Passage(id=f"{article.id}:{int(self.position[row])}", article_id=article.id,
                        position=int(self.position[row]), text=self.texts[row], figures=figures,
-                       mentions=mentions)
+                       mentions=mentions, original=self.originals[row] or None)
 
     def article_of_doc(self, doc: int) -> Article:
         return self.article(int(self.article_index[int(self.visible[doc])]))
@@ -208,6 +209,7 @@ class _Columns:
     texts: list[str]
     figures: list[str]
     mentions: list[str]
+    originals: list[str]  # the text in its file's script; "" when that is the text itself
     tokens: Ragged
     article_index: np.ndarray
     position: np.ndarray
@@ -236,6 +238,7 @@ def _kept_columns(old: Index, keep: set[str]) -> _Columns:
         texts=[old.texts[int(r)] for r in rows],
         figures=[old.figures[int(r)] for r in rows],
         mentions=[old.mentions[int(r)] for r in rows],
+        originals=[old.originals[int(r)] for r in rows],
         tokens=old.tokens.take(rows),
         article_index=article_map[np.asarray(old.article_index)[rows]].astype(np.int32),
         position=np.asarray(old.position)[rows],
@@ -258,6 +261,7 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
                         else np.zeros(0, np.int32), cols.tokens.offsets)
     files, articles, article_file = list(cols.files), list(cols.articles), list(cols.article_file)
     texts, figures, mentions = list(cols.texts), list(cols.figures), list(cols.mentions)
+    originals = list(cols.originals)
     token_lists = []
     a_idx, pos, keys, p_file, lengths = [], [], [], [], []
     for r in results:
@@ -271,6 +275,7 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
             texts.append(p.text)
             figures.append(p.figures_json)
             mentions.append(p.mentions_json)
+            originals.append(p.original)
             token_lists.append([term_id[t] for t in p.tokens])
             a_idx.append(base + p.article)
             pos.append(p.position)
@@ -279,7 +284,7 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
             lengths.append(len(p.text))
     return _Columns(
         files=files, articles=articles, article_file=article_file, texts=texts, figures=figures,
-        mentions=mentions,
+        mentions=mentions, originals=originals,
         tokens=concat_ragged([old_tokens, Ragged.from_lists(token_lists)]),
         article_index=np.concatenate([cols.article_index, np.asarray(a_idx, np.int32)]),
         position=np.concatenate([cols.position, np.asarray(pos, np.int32)]),
@@ -305,6 +310,7 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
     save_strings(folder, "passage_text", cols.texts)
     save_strings(folder, "passage_figures", cols.figures)
     save_strings(folder, "passage_mentions", cols.mentions)
+    save_strings(folder, "passage_original", cols.originals)
     cols.tokens.save(folder, "passage_tokens")
     for column, values in (("passage_article", cols.article_index), ("passage_key", cols.keys),
                            ("passage_file", cols.passage_file),
@@ -429,6 +435,7 @@ def open_index(
 
 def _empty_columns() -> _Columns:
     return _Columns(files=[], articles=[], article_file=[], texts=[], figures=[], mentions=[],
+                    originals=[],
                     tokens=Ragged(np.zeros(0, np.int32), np.zeros(1, np.int64)),
                     article_index=np.zeros(0, np.int32), position=np.zeros(0, np.int32),
                     keys=np.zeros(0, np.int64), passage_file=np.zeros(0, np.int32),

@@ -25,6 +25,7 @@ from . import corpus as corpus_mod
 from .entities import extract_mentions
 from .figures import extract_figures
 from .models import Article, SourceFile
+from .original import original_passage
 from .passages import passage_texts
 from .resources import Resources, load_resources
 from .tokenize import article_places, tokens
@@ -47,6 +48,7 @@ class PassageRecord(NamedTuple):
     text: str
     figures_json: str  # the passage's figures, a JSON list of Figure dumps
     mentions_json: str  # its names and dates, a JSON list of Mention dumps (None fields left out)
+    original: str  # the text in its file's script (retrieval.original); "" when it is the text
     tokens: list[str]  # the passage's tokens, then its article's places'
 
 
@@ -85,6 +87,9 @@ def process_file(root: Path, path: Path, key: str | None, res: Resources) -> Fil
 def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult) -> None:
     result.replaced = source.replaced_bytes
     text = res.simplified(source.text)
+    # A file in traditional script keeps its own characters beside the simplified text.
+    script = _same_length_simplified(source.text, text, res) if text != source.text else None
+    cursor = 0
     for article in articles_mod.split_articles(text, key, res.is_word):
         places = article_places(article.title, article.paragraphs, res)
         context = [t for place in places for t in tokens(place, res)]
@@ -101,8 +106,21 @@ def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult
                                   ensure_ascii=False)
             # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
             # paragraph of the 萍乡 article that never names the city.
+            original = ""
+            if script is not None:
+                original, cursor = original_passage(passage, script, source.text, cursor,
+                                                    res.traditional)
             result.passages.append(PassageRecord(n, position, passage, figures, mentions,
-                                                 tokens(passage, res, words) + context))
+                                                 original, tokens(passage, res, words) + context))
+
+
+def _same_length_simplified(original: str, simplified: str, res: Resources) -> str:
+    """The file's simplified text with one character for each original one (OpenCC's phrase
+    conversions can change the length; then each character is converted on its own)."""
+    if len(simplified) == len(original):
+        return simplified
+    one = (res.simplified(c) for c in original)
+    return "".join(s if len(s) == 1 else c for s, c in zip(one, original, strict=True))
 
 
 _worker_res: Resources | None = None

@@ -120,6 +120,9 @@ class Passage(_Frozen):
     text: str  # cleaned, in the corpus's own script
     figures: tuple[Figure, ...] = ()
     mentions: tuple[Mention, ...] = ()  # names and dates, for who/which/where/when questions
+    # The text in its file's own script, character for character (same offsets), when that is
+    # not simplified: quoted to a question asked in traditional script.
+    original: str | None = None
 
 
 class RankedPassage(_Frozen):

@@ -21,7 +21,7 @@ def _text(r: Response) -> str | None:
     ("贛州經開區今年去大廳辦事的少了多少人次", "3.01萬人次"),  # 少了 → 减少, 大厅 → 入厅
     ("南康家博会网上网下卖了多少钱", "100亿元"),  # 网上网下 → 线上线下, 卖了 → 交易额
     ("南康去年投了多少钱", "509.69亿元"),  # 投了 → 投资
-    ("贛州經開區那幾隻基金前前後後孵出來多少家企業", "60餘家"),  # 那几只 asks nothing
+    ("贛州經開區那幾隻基金前前後後孵出來多少家企業", "60余家"),  # 那几只 asks nothing; 余 as written
 ])
 def test_everyday_wording_is_answered(engine, question, figure):
     assert _text(engine.ask(question)) == figure
