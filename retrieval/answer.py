@@ -351,7 +351,7 @@ def choose(
                 continue  # 一期's figure for a question about 二期
             about = _years_about(span, rp)
             wanted = asked.resolve(rp.article.year)
-            if wanted is not None and not _is_about(wanted, about, rp.article.year):
+            if wanted is not None and not _is_about(wanted, about):
                 continue  # about another year than the one asked
             if isinstance(span, Figure):
                 fit = _fit(span, role, intent, asked.year, rp.passage.text)
@@ -396,12 +396,11 @@ def _years_about(span: Span, rp: RankedPassage) -> set[int]:
     return set()
 
 
-def _is_about(year: int, about: set[int], article_year: int | None) -> bool:
-    """A candidate answers for ``year`` when its sentence names that year, or names none and
-    its article is of that year (今年 is the article's own)."""
-    if about:
-        return year in about
-    return article_year is None or article_year == year
+def _is_about(year: int, about: set[int]) -> bool:
+    """A candidate answers for ``year`` unless the text says it is about another year (its
+    sentence, or the nearest before it in its passage). A passage that names no year may go on
+    from the one before it (去年,… then 全年签约项目74个): it is not ruled out."""
+    return not about or year in about
 
 
 def comparison(parts: Sequence[Answer], more: bool) -> Answer:
