@@ -334,6 +334,7 @@ def choose(
     quoted = _quoted_values(q)
     measures = q.measures()
     scope, tier = _scope(q.text), bool(ASKS_TIER.search(q.text))
+    counted = _counted(q)
     role, intent, asked = _asked_role(q.text), _asked_intent(q.text), question_year(q.text)
     phase = m.group() if (m := PHASE.search(q.text)) else None
     best: tuple[float, Span, RankedPassage, set[int]] | None = None
@@ -344,6 +345,9 @@ def choose(
             context = context_score(rp.passage.text, span, q, idf)
             score = context * (rp.score / top) ** 2
             if measures and isinstance(span, Figure) and span.measure not in measures:
+                if counted and counted not in rp.passage.text[
+                        max(0, span.start - COUNTED_NEAR):span.end + COUNTED_NEAR]:
+                    continue  # counted in other things, and not the things asked about
                 score *= MEASURE_MISMATCH
             if span.kind == "rank":
                 score *= _rank_fit(rp.passage.text, span, scope, tier)
@@ -368,6 +372,17 @@ def choose(
         # The question named no year: say which one the answer is for, where the text says.
         answer = answer.model_copy(update={"year": next(iter(about))})
     return answer
+
+
+COUNTED_NEAR = 8  # characters around a count where the thing it counts is written
+
+
+def _counted(q: Question) -> str | None:
+    """What a count question counts, written right after its measure (多少名工人 → 工人)."""
+    if not q.measure:
+        return None
+    m = re.search(rf"(?:多少|几){re.escape(q.measure)}(?P<noun>[\u4e00-\u9fff]{{2,4}})", q.text)
+    return m["noun"][:2] if m else None
 
 
 def _phase_before(text: str, span: Span) -> str | None:
