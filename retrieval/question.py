@@ -17,6 +17,7 @@ from .resources import Resources
 from .tokenize import places, tokens
 
 MAX_CHARS = 500
+FOCUS_AFTER = 3  # words after the question word that are the answer's own
 DEMONSTRATIVE = re.compile(r"[这那]几")
 
 ASK = re.compile(r"多少|几|多大|多长|多久|多高|多远|第几|哪|是什么|有何|谁|什么|怎么|如何|为什么|为啥")
@@ -199,7 +200,9 @@ def analyse(text: str, res: Resources, focus_on: str = "") -> Question:
     # A place inside an everyday phrase the lexicon rewrites (湖南企业 → 湘企) is not where the
     # question is about.
     named = tuple(places(colloquial(text, res)[0], res))
-    focus = {t for t in (before[-1:] + after[:1]) if len(t) > 1}
+    # The words next to the question word, and what the counted thing does (多少个项目达到了序时
+    # 进度): a figure standing by them answers.
+    focus = {t for t in (before[-1:] + after[:FOCUS_AFTER]) if len(t) > 1 and t not in res.filler}
     focus |= {t for t in tokens(focus_on, res) if len(t) > 1 and t not in res.filler}
     return Question(
         text=text, kinds=kinds, measure=measure, tokens=tuple(tokens(text, res)),
