@@ -129,12 +129,20 @@ def answer_type(text: str) -> tuple[frozenset[str], str | None]:
 
 
 def colloquial(text: str, res: Resources) -> tuple[str, list[tuple[str, ...]]]:
-    """``text`` with its everyday phrases cut out, and the news words each one stands for."""
+    """``text`` with its everyday phrases cut out, and the news words each one stands for. A
+    phrase counts only where a word starts (进了 is not in 引进了)."""
     found = []
     for phrase, words in res.colloquial:
-        if phrase in text:
-            found.append(words)
-            text = text.replace(phrase, " ")
+        if phrase not in text:
+            continue
+        cut = res.cutter(text).lcut(text)
+        starts = {sum(len(w) for w in cut[:i]) for i in range(len(cut))}
+        at = [m.start() for m in re.finditer(re.escape(phrase), text) if m.start() in starts]
+        if not at:
+            continue
+        found.append(words)
+        for start in reversed(at):
+            text = text[:start] + " " + text[start + len(phrase):]
     return text, found
 
 
