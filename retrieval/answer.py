@@ -344,7 +344,8 @@ def choose(
         for span in _candidates(rp, q, quoted):
             context = context_score(rp.passage.text, span, q, idf)
             score = context * (rp.score / top) ** 2
-            if measures and isinstance(span, Figure) and span.measure not in measures:
+            if (measures and isinstance(span, Figure) and span.kind == "count"
+                    and span.measure not in measures):
                 if counted and counted not in rp.passage.text[
                         max(0, span.start - COUNTED_NEAR):span.end + COUNTED_NEAR]:
                     continue  # counted in other things, and not the things asked about

@@ -193,3 +193,13 @@ def test_a_count_of_other_things_is_no_answer(engine):
     assert engine.ask("于都的纺织服装企业有多少名工人").answer is None
     a = engine.ask("南昌经开区东田微厂房项目有多少名建设工人").answer
     assert a is not None and a.text == "150余名"
+
+
+def test_a_money_unit_asked_is_no_count_measure(engine):
+    a = engine.ask("南康2021年要打造多少亿元的家具产业集群").answer
+    assert a is not None and a.text == "5000亿元"
+
+
+def test_what_way_or_model_is_a_passage_question(engine):
+    a = engine.ask("南康跟深圳组建的组合港首创了什么通关模式").answer
+    assert a is not None and a.kind == "passage" and "跨关区" in a.text
