@@ -30,7 +30,8 @@ ANSWER_TYPES: tuple[tuple[str, frozenset[str]], ...] = tuple(
     for pattern, kinds in (
         # The answer is the passage itself: lists, reasons, ways. Never a figure.
         (r"为什么|为啥|为何|什么原因|原因是|怎么(?!样)|如何|有哪些|哪些|哪几(?:个|类|种|项|条|方面)"
-         r"|什么(?:措施|办法|做法|举措|要求|差距|问题|特点|亮点|模式|经验|理念|原则|机制|思路)",
+         r"|什么[\u4e00-\u9fff]{0,4}?(?:措施|办法|做法|举措|要求|差距|问题|特点|亮点|模式|经验|理念"
+         r"|原则|机制|思路)",
          "passage"),
         (r"第几|排名第?几|名次|排在哪|位列|排第|排名多少|排老几|前几名?|什么位置|什么水平|几名"
          r"|什么荣誉|什么称号", "rank"),
