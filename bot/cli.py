@@ -51,7 +51,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(_json(response))
     else:
-        print(render(response, color=sys.stdout.isatty()))
+        print(render(response, color=sys.stdout.isatty(), more=args.more, verbose=args.verbose))
     return 0
 
 
@@ -188,8 +188,30 @@ def cmd_bot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .feedback import feedback_file, summarise, summary_lines
+
+    summary = summarise(args.file or feedback_file())
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print("\n".join(summary_lines(summary)))
+    return 0
+
+
 class UsageError(Exception):
     pass
+
+
+def _count(text: str) -> int:
+    """A number of things to show: 0 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"not a count: {text!r}")
+    return n
 
 
 def parser() -> argparse.ArgumentParser:
@@ -202,6 +224,10 @@ def parser() -> argparse.ArgumentParser:
     out = ask.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the response as JSON")
     out.add_argument("--jsonl", action="store_true", help="read questions from stdin, one JSON line each")
+    ask.add_argument("--more", type=_count, default=2, metavar="N",
+                     help="show N related passages after the answer (default 2)")
+    ask.add_argument("--verbose", action="store_true",
+                     help="show each source's file name and each related passage's score")
     ask.set_defaults(run=cmd_ask)
 
     sub.add_parser("repl", help="ask questions interactively").set_defaults(run=cmd_repl)
@@ -227,6 +253,11 @@ def parser() -> argparse.ArgumentParser:
     idx.set_defaults(run=cmd_index)
     sub.add_parser("bot", help="run the Telegram bot (settings: .env.example)").set_defaults(
         run=cmd_bot)
+    fb = sub.add_parser("feedback", help="summarise the 👍/👎 the bot's answers got")
+    fb.add_argument("--file", type=Path, help="the feedback file (default: feedback.jsonl in "
+                                                "the cache folder)")
+    fb.add_argument("--json", action="store_true", help="print the summary as JSON")
+    fb.set_defaults(run=cmd_feedback)
     for name in ("ask", "repl", "eval", "index", "bot"):
         sub.choices[name].add_argument("--corpus", type=Path, default=argparse.SUPPRESS,
                                        help=argparse.SUPPRESS)

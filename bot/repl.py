@@ -6,10 +6,10 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from retrieval.question import QuestionError
+from retrieval.question import MAX_CHARS, QuestionError
 from retrieval.resources import cache_dir
 
-from .terminal import render
+from .terminal import TEXTS, render
 
 if TYPE_CHECKING:
     from retrieval.engine import Engine
@@ -36,8 +36,10 @@ class _Session:
             return
         try:
             response = self.engine.ask(line, context=self.context)
-        except QuestionError as exc:
-            print(f"ganwen: {exc}", flush=True)
+        except QuestionError:  # the only one left: too long. Said in the question's script
+            text = " ".join(line.split())
+            script = "traditional" if self.engine.res.simplified(text) != text else "simplified"
+            print(TEXTS[script]["too_long"].format(n=len(text), max=MAX_CHARS), flush=True)
             return
         self.context = response.context
         print(render(response, color=color), flush=True)
@@ -55,7 +57,7 @@ def run(engine: Engine) -> int:
     history = FileHistory(str(cache_dir() / "repl_history"))
     session: PromptSession[str] = PromptSession(history=history)
     s = engine.index.stats
-    print(f"ganwen: {s.articles} articles, {s.passages} passages. Ctrl-D to leave.")
+    print(TEXTS["simplified"]["start"].format(articles=s.articles, passages=s.passages))
     talk = _Session(engine)
     while True:
         try:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # The bot's own cap, within the engine's (a longer question would get the engine's error).
     max_question_chars: int = Field(
         256, ge=1, le=MAX_CHARS, validation_alias=_env("GANWEN_MAX_QUESTION_CHARS"))
+    # A follow-up (那萍乡呢) is read against the conversation's last question for this long after it.
+    conversation_minutes: float = Field(
+        10.0, gt=0, validation_alias=_env("GANWEN_CONVERSATION_MINUTES"))
     webhook_url: str | None = Field(None, validation_alias=_env("GANWEN_WEBHOOK_URL"))
     webhook_secret: SecretStr | None = Field(None, validation_alias=_env("GANWEN_WEBHOOK_SECRET"))
     webhook_listen: str = Field("127.0.0.1", validation_alias=_env("GANWEN_WEBHOOK_LISTEN"))

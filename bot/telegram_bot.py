@@ -6,6 +6,19 @@ messages that mention the bot and replies to the bot's messages; other chatter i
 Inline mode lists answers from the top passages. Answers quote the question, stay in its forum
 topic, and page through further passages with a "更多" button that edits the message; paging
 reads the question back from the quoted message, so it keeps working across restarts.
+
+Conversations: in a private chat each question continues the chat's conversation, so a follow-up
+(那萍乡呢) is read against the question before it; in a group, a reply to one of the bot's answers
+continues that answer's conversation, while a new /ask or mention starts afresh. Conversations
+live in memory only, are forgotten after ``conversation_minutes`` idle, and at most
+:data:`conversations.MAX_CONVERSATIONS` are kept. Inline queries always stand alone.
+
+Documents: an admin adds an article by sending a .txt/.md/.html file (in a group, captioned
+/add); it is saved into the corpus folder under a safe name and indexed incrementally, without
+holding up other updates.
+
+Feedback: 👍/👎 buttons under each answer append a record to ``feedback.jsonl`` beside the cache
+(:mod:`bot.feedback`), without the voter's name or id.
 """
 
 from __future__ import annotations
@@ -14,13 +27,23 @@ import asyncio
 import itertools
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypedDict
 from urllib.parse import urlparse
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, BotCommand, Message, MessageEntity, Update
-from telegram.constants import ParseMode
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
 from telegram.error import NetworkError
 from telegram.ext import (
     AIORateLimiter,
@@ -36,9 +59,12 @@ from telegram.ext import (
 )
 
 from retrieval.engine import Engine
+from retrieval.models import Conversation, Response
 from retrieval.question import QuestionError
 
+from . import documents, feedback
 from . import telegram_render as render
+from .conversations import Memory
 from .settings import Settings
 
 log = logging.getLogger("ganwen.bot")
@@ -56,6 +82,17 @@ COMMANDS = (
     ("start", "开始"),
 )
 MAX_SOURCES_LISTED = 60
+FEEDBACK_PREFIX = "fb:"
+VOTE_BUTTONS = (("👍", "up"), ("👎", "down"))
+
+
+@dataclass(frozen=True)
+class Thread:
+    """What one of the bot's answers was asked in (``asked``: to page it or record a vote on it
+    as it was answered) and what a reply to it continues (``next``)."""
+
+    asked: Conversation | None
+    next: Conversation
 
 
 @dataclass
@@ -63,6 +100,19 @@ class BotState:
     engine: Engine
     settings: Settings
     limiters: dict[int, AsyncLimiter] = field(default_factory=dict)
+    # (chat id, user id) of a private chat → its conversation
+    chats: Memory[Conversation] = field(init=False)
+    # (chat id, message id) of one of the bot's answers → its thread
+    threads: Memory[Thread] = field(init=False)
+    feedback_path: Path | None = None  # None: feedback.jsonl in the cache folder
+    indexing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one re-index at a time
+
+    def __post_init__(self) -> None:
+        ttl = self.settings.conversation_minutes * 60
+        self.chats, self.threads = Memory(ttl), Memory(ttl)
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        self.chats.clock = self.threads.clock = clock
 
     async def allow(self, user_id: int) -> bool:
         """Per-user rate limit: at most ``rate_limit`` questions per ``rate_period`` seconds.
@@ -139,19 +189,55 @@ async def answer(message: Message, question: str, context: ContextTypes.DEFAULT_
     if user is not None and not await st.allow(user.id):
         await message.reply_text(say("rate"), do_quote=True)
         return
+    chat_key = _chat_key(message)
+    asked = _continued(message, st, context.bot.id)
     try:
-        response = st.engine.ask(question, k=ANSWER_PASSAGES)
+        response = st.engine.ask(question, k=ANSWER_PASSAGES, context=asked)
     except QuestionError as exc:
         await message.reply_text(str(exc), do_quote=True)
         return
+    if chat_key is not None:
+        st.chats.put(chat_key, response.context)
     if response.answer is None and not response.passages:
-        await message.reply_html(render.no_answer_message(response, EXAMPLES[:2]), do_quote=True)
+        sent = await message.reply_html(render.no_answer_message(response, EXAMPLES[:2]),
+                                        do_quote=True)
+        st.threads.put((sent.chat_id, sent.message_id), Thread(asked, response.context))
         return
     messages = render.answer_messages(response)
     for n, text in enumerate(messages):
         last = n == len(messages) - 1
-        await message.reply_html(text, do_quote=True,
-                                 reply_markup=render.keyboard(response, 0) if last else None)
+        sent = await message.reply_html(text, do_quote=True,
+                                        reply_markup=keyboard(response, 0) if last else None)
+        st.threads.put((sent.chat_id, sent.message_id), Thread(asked, response.context))
+
+
+def _chat_key(message: Message) -> tuple[int, int] | None:
+    """The conversation of a private chat: one per (chat, user). Groups have none of their own."""
+    user = message.from_user
+    if message.chat.type != ChatType.PRIVATE or user is None:
+        return None
+    return message.chat_id, user.id
+
+
+def _continued(message: Message, st: BotState, bot_id: int) -> Conversation | None:
+    """The conversation a question continues: a reply to one of the bot's answers continues that
+    answer's; otherwise, in a private chat, the chat's; in a group, none (a fresh one)."""
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.id == bot_id:
+        thread = st.threads.get((reply.chat_id, reply.message_id))
+        if thread is not None:
+            return thread.next
+    key = _chat_key(message)
+    return st.chats.get(key) if key is not None else None
+
+
+def keyboard(response: Response, page: int) -> InlineKeyboardMarkup:
+    """The paging buttons of :func:`telegram_render.keyboard` and a row of 👍/👎."""
+    paging = render.keyboard(response, page)
+    rows = [list(row) for row in paging.inline_keyboard] if paging else []
+    rows.append([InlineKeyboardButton(label, callback_data=FEEDBACK_PREFIX + vote)
+                 for label, vote in VOTE_BUTTONS])
+    return InlineKeyboardMarkup(rows)
 
 
 # The handlers are registered for one kind of update each (build_application), so the field
@@ -184,16 +270,44 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     page = render.parse_page(query.data)
     # The answer being paged quotes the question; a message too old for the bot to see is
     # inaccessible and quotes nothing.
-    asked = query.message.reply_to_message if isinstance(query.message, Message) else None
-    if page is None or asked is None or not asked.text:
+    answered = query.message if isinstance(query.message, Message) else None
+    asked = answered.reply_to_message if answered is not None else None
+    if page is None or answered is None or asked is None or not asked.text:
         await query.answer(say("gone"))
         return
-    response = state(context).engine.ask(question_of(asked, context.bot.username), k=ANSWER_PASSAGES)
+    response = _ask_again(answered, asked, context)
     page = min(page, render.pages(response) - 1)
     await query.answer()
     await query.edit_message_text(render.answer_messages(response, page)[0],
                                   parse_mode=ParseMode.HTML,
-                                  reply_markup=render.keyboard(response, page))
+                                  reply_markup=keyboard(response, page))
+
+
+def _ask_again(answered: Message, asked: Message, context: ContextTypes.DEFAULT_TYPE) -> Response:
+    """The response an answer of the bot's showed: its question asked again, in the conversation
+    it was asked in while that is remembered."""
+    st = state(context)
+    thread = st.threads.get((answered.chat_id, answered.message_id))
+    return st.engine.ask(question_of(asked, context.bot.username), k=ANSWER_PASSAGES,
+                         context=thread.asked if thread is not None else None)
+
+
+async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A 👍/👎 under an answer: one line in the feedback file and a short thank-you toast."""
+    query = update.callback_query
+    if query is None:
+        return
+    vote = (query.data or "").removeprefix(FEEDBACK_PREFIX)
+    answered = query.message if isinstance(query.message, Message) else None
+    asked = answered.reply_to_message if answered is not None else None
+    if answered is None or asked is None or not asked.text or vote not in feedback.VOTES:
+        await query.answer(say("gone"))
+        return
+    response = _ask_again(answered, asked, context)
+    path = state(context).feedback_path or feedback.feedback_file()
+    await asyncio.to_thread(feedback.record, path, question_of(asked, context.bot.username),
+                            response, vote)
+    await query.answer(render.labels(response)["thanks"])
 
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -260,9 +374,55 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await message.reply_text(say("reloading"))
     # Indexing a large folder takes a while: off the event loop, so the bot keeps answering.
-    st.engine = await asyncio.to_thread(st.engine.reload, lambda m: log.info("%s", m))
+    async with st.indexing:
+        st.engine = await asyncio.to_thread(st.engine.reload, lambda m: log.info("%s", m))
     s = st.engine.index.stats
     await message.reply_text(say("reloaded", articles=s.articles, passages=s.passages))
+
+
+ADD_CAPTION = r"^/add(@\w+)?(\s|$)"
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file from an admin: saved into the corpus folder and indexed (registered with
+    ``block=False``: other updates are answered meanwhile)."""
+    message = update.message
+    if message is None or message.document is None:
+        return
+    caption = message.caption or ""
+    if caption.startswith("/add@") and not caption.split()[0].lower().endswith(
+            "@" + context.bot.username.lower()):
+        return  # /add for another bot
+    st = state(context)
+    user = message.from_user
+    if user is None or user.id not in st.settings.admin_user_ids:
+        await message.reply_text(say("doc_not_admin"), do_quote=True)
+        return
+    doc = message.document
+    name = doc.file_name or "article.txt"
+    try:
+        documents.check(name, doc.file_size)
+        data = bytes(await (await doc.get_file()).download_as_bytearray())
+        documents.check(name, len(data))
+        text = documents.decode(data)
+        await message.reply_text(say("doc_adding", name=name), do_quote=True)
+        async with st.indexing:
+            before = st.engine.index.stats
+            path = await asyncio.to_thread(documents.save, st.engine.corpus, name, text)
+            st.engine = await asyncio.to_thread(st.engine.reload, lambda m: log.info("%s", m))
+    except documents.DocumentError as exc:
+        await message.reply_text(say(exc.key, **exc.fields), do_quote=True)
+        return
+    after = st.engine.index.stats
+    log.info("added %s to the corpus", path)
+    lines = [say("doc_added", name=path.name, articles=after.articles - before.articles,
+                 passages=after.passages - before.passages)]
+    relative = path.relative_to(st.engine.corpus.resolve()).as_posix()
+    example = await asyncio.to_thread(documents.example_question, st.engine, relative,
+                                      text)
+    if example:
+        lines.append(say("doc_example", q=example))
+    await message.reply_text("\n".join(lines), do_quote=True)
 
 
 # --- access, errors, start-up -------------------------------------------------------------------
@@ -342,11 +502,15 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         CommandHandler("sources", on_sources, filters=message),
         CommandHandler("reload", on_reload, filters=message),
         CommandHandler("ask", on_ask, filters=message),
+        MessageHandler(message & filters.Document.ALL & (
+            filters.ChatType.PRIVATE | filters.CaptionRegex(ADD_CAPTION)), on_document,
+            block=False),
         MessageHandler(message & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                        on_private_text),
         MessageHandler(message & filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND,
                        on_group_text),
         CallbackQueryHandler(on_more, pattern=f"^{render.MORE_PREFIX}"),
+        CallbackQueryHandler(on_feedback, pattern=f"^{FEEDBACK_PREFIX}"),
         InlineQueryHandler(on_inline),
     ])
     app.add_error_handler(on_error)

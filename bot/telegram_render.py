@@ -1,8 +1,9 @@
-"""Rendering of a :class:`Response` as Telegram HTML: the figure in bold, the passage with the
-figure marked, its source, the next passages, a "更多" keyboard for the pages after, and inline
-query results. Pure functions; every piece of user or corpus text goes through :func:`esc`, so
-a question holding ``<b>`` or ``&`` cannot break the formatting. No message exceeds
-:data:`MAX_MESSAGE` characters: long answers are split at passage boundaries.
+"""Rendering of a :class:`Response` as Telegram HTML, compact enough for a phone screen: the
+answer in bold, the sentence it stands in with the figure marked, its source (title, outlet,
+date), the sentences of the next passages that match the question, a "更多" keyboard for the
+pages after, and inline query results. Pure functions; every piece of user or corpus text goes
+through :func:`esc`, so a question holding ``<b>`` or ``&`` cannot break the formatting. No
+message exceeds :data:`MAX_MESSAGE` characters: long answers are split at passage boundaries.
 """
 
 from __future__ import annotations
@@ -20,11 +21,23 @@ from telegram import (
 from retrieval.models import RankedPassage, Response
 from retrieval.passages import pack
 
-from .text import answer_details, answer_note, marks_passage, source_line
+from .text import (
+    answer_details,
+    excerpt_span,
+    headline,
+    marks_passage,
+    matching_excerpt,
+    matching_span,
+    quote_key,
+    source_line,
+    with_ellipses,
+)
 
 MAX_MESSAGE = 4096
 PAGE_SIZE = 3
 SNIPPET_CHARS = 90
+FIGURE_CHARS = 70  # the most of the answer's passage quoted around the figure, in characters
+RELATED_CHARS = 50  # the most of a further passage quoted: three fit a phone screen
 MORE_PREFIX = "more:"
 
 # Every fixed text the bot says, in both scripts. Answers come back in the question's script
@@ -48,6 +61,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_answer": "抱歉,语料中没有找到这个问题的答案。可以这样问:",
         "no_exact": "没有确切的答案,以下段落最接近:",
         "understood": "按“{q}”理解",
+        "thanks": "感谢反馈!",
+        "doc_not_admin": "抱歉,只有管理员可以向语料库添加文章。",
+        "doc_type": "抱歉,只能添加这些类型的文件:{types}",
+        "doc_too_big": "抱歉,文件太大了,请控制在{mb}MB以内。",
+        "doc_encoding": "抱歉,无法识别文件的编码,请用UTF-8或GB18030保存。",
+        "doc_name": "抱歉,无法为这个文件找到可用的文件名,请改名后再发。",
+        "doc_adding": "正在添加“{name}”并更新索引……",
+        "doc_added": "已添加“{name}”:{articles}篇文章,{passages}个段落。",
+        "doc_example": "可以这样问:{q}",
     },
     "traditional": {
         "start": "你好!我是贛問,回答江西區域經濟新聞中的數字問題,答案均引自原文並註明出處。",
@@ -67,6 +89,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_answer": "抱歉,語料中沒有找到這個問題的答案。可以這樣問:",
         "no_exact": "沒有確切的答案,以下段落最接近:",
         "understood": "按“{q}”理解",
+        "thanks": "感謝反饋!",
+        "doc_not_admin": "抱歉,只有管理員可以向語料庫添加文章。",
+        "doc_type": "抱歉,只能添加這些類型的文件:{types}",
+        "doc_too_big": "抱歉,文件太大了,請控制在{mb}MB以內。",
+        "doc_encoding": "抱歉,無法識別文件的編碼,請用UTF-8或GB18030保存。",
+        "doc_name": "抱歉,無法為這個文件找到可用的文件名,請改名後再發。",
+        "doc_adding": "正在添加“{name}”並更新索引……",
+        "doc_added": "已添加“{name}”:{articles}篇文章,{passages}個段落。",
+        "doc_example": "可以這樣問:{q}",
     },
 }
 
@@ -83,22 +114,44 @@ def pages(response: Response) -> int:
     return max(1, -(-len(response.passages) // PAGE_SIZE))
 
 
-def _passage_block(n: int, rp: RankedPassage, response: Response) -> str:
+def _quote(rp: RankedPassage, response: Response, shown: set[str]) -> str:
+    """The HTML of what a passage is quoted by: the answer's sentence with the figure marked, a
+    comparison side's sentence, or the sentence that matches the question best and is not in
+    ``shown`` (the quotes already on the page, by :func:`quote_key`), which it joins."""
     text = rp.passage.text
     a = response.answer
+    if a is not None and a.passage_id == rp.passage.id and a.kind == "passage":
+        shown.add(quote_key(a.text))
+        return ""  # the answer is this passage's sentence, in bold above: said once
     if a is not None and a.passage_id == rp.passage.id and marks_passage(a):
-        body = f"{esc(text[:a.start])}<b><u>{esc(text[a.start:a.end])}</u></b>{esc(text[a.end:])}"
-    else:
-        body = esc(text)
-    return f"{n}. <blockquote>{body}</blockquote>\n<i>{esc(source_line(rp.article))}</i>"
+        lo, hi = excerpt_span(text, a.start, a.end, FIGURE_CHARS)
+        shown.add(quote_key(with_ellipses(text, lo, hi)))
+        marked = (f"{esc(text[lo:a.start])}<b><u>{esc(text[a.start:a.end])}</u></b>"
+                  f"{esc(text[a.end:hi])}")
+        return with_ellipses(esc(text), len(esc(text[:lo])), len(esc(text[:hi])), marked)
+    part = next((p for p in a.parts if p.passage_id == rp.passage.id), None) if a else None
+    if part is not None:
+        lo, hi = excerpt_span(text, part.start, part.end, FIGURE_CHARS)
+        quote = with_ellipses(text, lo, hi)
+    if part is None or quote_key(quote) in shown:
+        quote = matching_excerpt(text, response.interpreted or response.question, RELATED_CHARS,
+                                 shown)
+    shown.add(quote_key(quote))
+    return esc(quote)
+
+
+def _passage_block(n: int, rp: RankedPassage, response: Response, shown: set[str]) -> str:
+    quote = _quote(rp, response, shown)
+    body = f"<blockquote>{quote}</blockquote>\n" if quote else ""
+    return f"{n}. {body}<i>{esc(source_line(rp.article, response.script))}</i>"
 
 
 def _header(response: Response) -> str:
     a = response.answer
     if a is None:
         return ""
-    note = answer_note(a)
-    head = f"<b>{esc(a.text)}</b>" + (f"  ({esc(note)})" if note else "")
+    best = next((rp for rp in response.passages if rp.passage.id == a.passage_id), None)
+    head = f"<b>{esc(headline(a, best.passage.text if best else ''))}</b>"
     return "\n".join([head, *(esc(line) for line in answer_details(a))])
 
 
@@ -121,7 +174,8 @@ def answer_messages(response: Response, page: int = 0) -> list[str]:
     if page > 0 or response.answer is None:
         blocks.append(f"<b>{labels(response)['related']}</b> "
                       + esc(labels(response)["page"].format(n=page + 1, total=pages(response))))
-    blocks += [_passage_block(first + i + 1, rp, response) for i, rp in enumerate(shown)]
+    quoted: set[str] = set()
+    blocks += [_passage_block(first + i + 1, rp, response, quoted) for i, rp in enumerate(shown)]
     return _pack([b for b in blocks if b])
 
 
@@ -153,12 +207,15 @@ def parse_page(data: str | None) -> int | None:
     return page if page >= 0 else None
 
 
-def _snippet(text: str, around: int | None = None) -> str:
-    text = " ".join(text.split())
-    if len(text) <= SNIPPET_CHARS:
-        return text
-    start = 0 if around is None else max(0, min(around - SNIPPET_CHARS // 3, len(text) - SNIPPET_CHARS))
-    return ("…" if start else "") + text[start:start + SNIPPET_CHARS] + "…"
+def _snippet(r: Response) -> str:
+    """The sentence of a response's first passage to show under an inline result."""
+    text = r.passages[0].passage.text
+    a = r.answer
+    if a is not None and a.passage_id == r.passages[0].passage.id:
+        lo, hi = excerpt_span(text, a.start, a.end, SNIPPET_CHARS)
+    else:
+        lo, hi = matching_span(text, r.interpreted or r.question, SNIPPET_CHARS)
+    return " ".join(with_ellipses(text, lo, hi).split())
 
 
 def inline_results(answers: Sequence[Response]) -> list[InlineQueryResultArticle]:
@@ -167,12 +224,12 @@ def inline_results(answers: Sequence[Response]) -> list[InlineQueryResultArticle
     for n, r in enumerate(answers):
         rp = r.passages[0]
         a = r.answer
-        title = a.text if a else _snippet(rp.passage.text)[:40]
-        snippet = _snippet(rp.passage.text, a.start if a else None)
+        snippet = _snippet(r)
+        title = a.text if a else snippet[:40]
         results.append(InlineQueryResultArticle(
             id=f"{n}:{rp.passage.id}"[:64],
             title=title,
-            description=f"{snippet}\n{source_line(rp.article)}",
+            description=f"{snippet}\n{source_line(rp.article, r.script)}",
             input_message_content=InputTextMessageContent(
                 answer_messages(r)[0], parse_mode="HTML"),
         ))

@@ -429,7 +429,7 @@ def open_index(
     publish(root, target)
     index = Index(target)
     if todo and time.monotonic() - started > 5:
-        notice(f"indexed {len(todo)} files in {time.monotonic() - started:.0f} s")
+        notice(f"已索引{len(todo)}个文件,用时{time.monotonic() - started:.0f}秒")
     return index
 
 

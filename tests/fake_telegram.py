@@ -13,9 +13,12 @@ Telegram checks reproduced (each a 400 that PTB raises as BadRequest): empty tex
 UTF-16 units (measured only for plain and HTML texts), editing a message into the same text and
 markup ("message is not modified"), editing/deleting/replying to a message that does not exist.
 
+Files sent by users (``user_document``) are served by getFile and downloaded from
+``/file/bot<TOKEN>/<file_path>``, as python-telegram-bot's ``base_file_url`` expects.
+
 What it does not fake: parse_mode rendering (text is stored as sent; no entities are computed
-for bot messages), files (multipart bodies are decoded, uploads kept as bytes, but there is no
-getFile or download URL), webhook delivery, other send*/edit* methods beyond recording them,
+for bot messages), uploads by the bot (multipart bodies are decoded, uploads kept as bytes, but
+not served back), webhook delivery, other send*/edit* methods beyond recording them,
 rate limits other than those injected, users, chats and permissions beyond what updates carry.
 
 Stdlib only: a ThreadingHTTPServer in a daemon thread, so it works next to PTB's own event loop.
@@ -39,7 +42,7 @@ from email.policy import HTTP
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 TOKEN = "123:ABC"
 BOT_USER = {"id": 1000, "is_bot": True, "first_name": "赣问", "username": "ganwen_bot",
@@ -129,6 +132,11 @@ def _inline_markup(markup: Any) -> dict | None:
     return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
 
 
+def _suffix(file_name: str) -> str:
+    dot = file_name.rfind(".")
+    return file_name[dot:] if dot > 0 and "/" not in file_name[dot:] else ""
+
+
 def _quoted(msg: dict | None) -> dict | None:
     # Telegram nests reply_to_message only one level deep.
     return None if msg is None else {k: v for k, v in msg.items() if k != "reply_to_message"}
@@ -155,6 +163,7 @@ class FakeTelegram:
         self._chats: dict[int, dict] = {}
         self._failures: dict[str, list[tuple[int, int | None, str | None]]] = {}
         self._delays: dict[str, list[float]] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}  # file id -> (file path, content)
         self._httpd: ThreadingHTTPServer | None = None
         self._api = {n[5:].lower(): getattr(self, n) for n in dir(self) if n.startswith("_api_")}
 
@@ -320,6 +329,33 @@ class FakeTelegram:
             update = self._push("message", msg)
         return update, update["message"]
 
+    def user_document(self, data: bytes, file_name: str, *, caption: str | None = None,
+                      mime_type: str | None = None, user_id: int = 42, chat_id: int | None = None,
+                      chat_type: str = "private", username: str | None = "alice",
+                      first_name: str = "Alice") -> tuple[dict, dict]:
+        """Queue a message carrying a file (a document) from a user; returns (update, message).
+        A caption's leading /command gets its bot_command entity."""
+        if chat_id is None:
+            chat_id = {"private": user_id, "group": -123}.get(chat_type, -100123)
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type != "private":
+            chat["title"] = "测试群"
+        with self._cond:
+            n = next(self._ids)
+            file_id = f"file{n}"
+            self._files[file_id] = (f"documents/file_{n}{_suffix(file_name)}", data)
+            document = {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                        "file_name": file_name, "file_size": len(data),
+                        **({"mime_type": mime_type} if mime_type else {})}
+            ents = None
+            if caption and (m := _COMMAND.match(caption)):
+                ents = [{"type": "bot_command", "offset": 0, "length": utf16_len(m.group())}]
+            self._chats[chat_id] = chat
+            msg = self._new_message(chat, _user(user_id, first_name, username),
+                                    document=document, caption=caption, caption_entities=ents)
+            update = self._push("message", msg)
+        return update, update["message"]
+
     def inline_query(self, query: str, *, user_id: int = 42, offset: str = "",
                      chat_type: str | None = "sender", username: str | None = "alice",
                      first_name: str = "Alice") -> dict:
@@ -362,6 +398,8 @@ class FakeTelegram:
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         url = urlsplit(req.path)
+        if url.path.startswith("/file/bot"):
+            return self._download(req, unquote(url.path[len("/file/bot"):]))
         prefix, _, method = url.path.rpartition("/")
         if not prefix.startswith("/bot") or not method:
             return self._send(req, 404, {"ok": False, "error_code": 404,
@@ -404,6 +442,24 @@ class FakeTelegram:
             call.status = status
             self._cond.notify_all()
         self._send(req, status, reply)
+
+    def _download(self, req: BaseHTTPRequestHandler, rest: str) -> None:
+        token, _, file_path = rest.partition("/")
+        with self._cond:
+            self._calls.append(Call("download", {"file_path": file_path}, time.monotonic(), 200))
+            self._cond.notify_all()
+            found = [data for path, data in self._files.values() if path == file_path]
+        if token != self.token or not found:
+            return self._send(req, 404, {"ok": False, "error_code": 404,
+                                         "description": "Not Found"})
+        try:
+            req.send_response(200)
+            req.send_header("Content-Type", "application/octet-stream")
+            req.send_header("Content-Length", str(len(found[0])))
+            req.end_headers()
+            req.wfile.write(found[0])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     @staticmethod
     def _send(req: BaseHTTPRequestHandler, status: int, reply: dict) -> None:
@@ -532,6 +588,13 @@ class FakeTelegram:
         self._message(p, "delete")
         del self._messages[(p["chat_id"], p["message_id"])]
         return True
+
+    def _api_getFile(self, p):
+        found = self._files.get(str(p.get("file_id")))
+        if found is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": p["file_id"], "file_unique_id": f"u{p['file_id']}",
+                "file_size": len(found[1]), "file_path": found[0]}
 
     def _api_answerInlineQuery(self, p):
         if not isinstance(p.get("results"), list):

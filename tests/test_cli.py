@@ -73,9 +73,10 @@ def json_lines(stdout: str) -> list[dict]:
 def test_ask_prints_figure_value_source_marked_passage_and_more(tmp_path):
     out = ok(ganwen("ask", NANKANG, cwd=tmp_path)).stdout
     first = out.splitlines()[0]
-    assert NANKANG_FIGURE in first
-    assert "5.0969×10¹⁰ 元" in first
+    assert first == NANKANG_FIGURE  # the figure as written: no scientific notation, no bracket
     assert NANKANG_TITLE in out
+    assert "来源不详 日期不详" in out  # the article says neither outlet nor date
+    assert ".txt" not in out and "score" not in out  # the file and score: --verbose only
     assert f"【{NANKANG_FIGURE}】" in out
     assert out.count("【") == 1  # only the answer is marked
     # further passages follow under their heading, numbered
@@ -87,9 +88,10 @@ def test_ask_prints_figure_value_source_marked_passage_and_more(tmp_path):
 
 def test_ask_traditional_question_answers_in_traditional(tmp_path):
     out = ok(ganwen("ask", "南康2020年投資完成多少", cwd=tmp_path)).stdout
-    assert "509.69億元" in out
+    assert out.splitlines()[0] == "509.69億元"
     assert "【509.69億元】" in out
     assert "相關段落" in out
+    assert "來源不詳 日期不詳" in out
 
 
 def test_terminal_texts_have_the_same_keys_in_both_scripts():
@@ -97,6 +99,26 @@ def test_terminal_texts_have_the_same_keys_in_both_scripts():
 
     assert set(TEXTS) == {"simplified", "traditional"}
     assert TEXTS["simplified"].keys() == TEXTS["traditional"].keys()
+
+
+def test_nankang_fits_twelve_lines_of_eighty_columns(tmp_path):
+    from wcwidth import wcswidth
+
+    out = ok(ganwen("ask", NANKANG, cwd=tmp_path)).stdout.rstrip("\n")
+    lines = out.split("\n")
+    assert len(lines) <= 12, out
+    assert all(wcswidth(line) <= 80 for line in lines), out  # a Chinese character: 2 columns
+    assert not any(line.strip() and line.strip()[0] in ",。、;:?!)”" for line in lines), out
+    # the answer's sentence, not its whole passage; two further passages, each shortened
+    assert lines[1].strip() == "…完成年度投资【509.69亿元】,占年度投资计划的164.32%…"
+    rest = out.split("相关段落", 1)[1]
+    assert re.findall(r"^(\d+)\. ", rest, re.M) == ["1", "2"]
+
+
+def test_more_shows_more_passages(tmp_path):
+    out = ok(ganwen("ask", "--more", "4", NANKANG, cwd=tmp_path)).stdout
+    rest = out.split("相关段落", 1)[1]
+    assert re.findall(r"^(\d+)\. ", rest, re.M) == ["1", "2", "3", "4"]
 
 
 def test_ask_html_in_question_is_just_text(tmp_path):
@@ -250,9 +272,12 @@ def test_corpus_from_option_and_from_environment(joined_corpus, tmp_path):
     assert by_env["answer"]["text"] == "3000余家"
     assert by_env["passages"][0]["doc"] == "001_joined.txt"
 
-    # the option after the subcommand is accepted too
+    # the option after the subcommand is accepted too; the file is named with --verbose only
     text = ok(ganwen("ask", "--corpus", str(joined_corpus), YUDU, cwd=work)).stdout
-    assert "161家" in text and "002_" in text
+    assert "161家" in text and "002_" not in text
+    verbose = ok(ganwen("ask", "--verbose", "--corpus", str(joined_corpus), YUDU,
+                        cwd=work)).stdout
+    assert "002_" in verbose and "文件" in verbose and "相关度 " in verbose
 
 
 # --- eval ---------------------------------------------------------------------------------------
@@ -347,3 +372,94 @@ def test_repl_is_one_conversation_until_new(tmp_path):
     assert_clean(result)
     assert result.stdout.count("按“萍乡今年开工改造了几个老旧小区”理解") == 1
     assert "216个" in result.stdout and result.stdout.rstrip().endswith("没有找到答案")
+
+
+# --- what a reader sees: Chinese, the figure as written, compact, a usable source ---------------
+
+# Names that stay as they are typed: bot commands (/ask), keys (Ctrl-D), encodings (UTF-8),
+# units written in Latin letters as Chinese writes them too (MB, like 5GW), and {fields}.
+NAMES = re.compile(r"/[a-z]+|Ctrl-D|UTF-8|GB18030|GBK|\{[a-z_]+\}|(?<=\})[KMG]B")
+
+
+def test_every_fixed_text_is_chinese_in_both_scripts():
+    from bot import telegram_render, terminal, text
+
+    for table in (terminal.TEXTS, telegram_render.TEXTS, text.WORDS):
+        assert set(table) == {"simplified", "traditional"}
+        assert table["simplified"].keys() == table["traditional"].keys()
+        for script, texts in table.items():
+            for key, value in texts.items():
+                assert not re.search(r"[A-Za-z]", NAMES.sub("", value)), (script, key, value)
+                assert re.search(r"[\u4e00-\u9fff]", value) or not value.strip("»« "), (key, value)
+
+
+def _questions() -> list[str]:
+    from tests.helpers import DATA
+
+    return [json.loads(line)["q"] for name in ("dev2.jsonl", "own2.jsonl")
+            for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_figures_are_shown_as_written_in_every_front_end(engine):
+    from bot.telegram_render import answer_messages
+    from bot.terminal import render
+
+    answered = 0
+    for question in _questions():
+        r = engine.ask(question)
+        if r.answer is None or r.answer.kind in ("passage", "comparison"):
+            continue
+        answered += 1
+        shown = render(r, more=5)
+        html_first = answer_messages(r)[0]
+        a = r.answer
+        head = shown.splitlines()[0 if not r.interpreted else 1]
+        written = re.escape(a.text)
+        # the figure (after a qualifier written before it), then at most a Chinese note:
+        # the year it is for, or the figure with the unit written beside it
+        assert re.fullmatch(rf"\S{{0,2}}{written}\S{{0,2}}(（[^（）]*）)?", head), (question, head)
+        note = re.search(r"（([^）]*)）$", head)
+        assert note is None or re.fullmatch(r"(\d{4}年)?,?(即[\d.,]+\S+)?", note[1]), head
+        assert "×10" not in shown and "×10" not in html_first, question
+        if not r.interpreted:  # Telegram's headline is the terminal's, in bold
+            assert html_first.startswith(f"<b>{head}</b>"), (question, html_first)
+        if r.script == "traditional":
+            assert "个" not in shown and "个" not in html_first, question
+    assert answered >= 40
+
+
+def test_the_year_and_the_unit_beside_are_said_the_chinese_way(engine):
+    from bot.terminal import render
+
+    assert render(engine.ask("南康完成年度投资多少")).splitlines()[0] == "509.69亿元（2020年）"
+    assert render(engine.ask("南康完成年度投資多少")).splitlines()[0] == "509.69億元（2020年）"
+    assert render(engine.ask("标准厂房这块,于都去年力争要建到多少")).splitlines()[0] == \
+        "80万（即80万平方米）"
+    assert render(engine.ask("省大中型项目完成投资多少")).splitlines()[0] == "约121亿元"
+
+
+def test_source_line_has_title_outlet_and_date_or_says_unknown():
+    from bot.text import source_line
+    from retrieval.models import Article
+
+    dated = Article(id="a#0", path="001_x.txt", title="踔厉奋发勇争先", date="2022-07-20 11:04",
+                    source="萍乡日报")
+    assert source_line(dated) == "踔厉奋发勇争先 · 萍乡日报 2022-07-20"
+    bare = Article(id="b#0", path="002_y.txt", title="六大攻坚战综合评分")
+    assert source_line(bare) == "六大攻坚战综合评分 · 来源不详 日期不详"
+    assert source_line(bare, "traditional") == "六大攻坚战综合评分 · 來源不詳 日期不詳"
+    assert source_line(bare, verbose=True).endswith(" · 文件 002_y.txt")
+
+
+def test_passages_are_quoted_by_their_sentences_not_whole(engine):
+    from bot.terminal import render
+
+    r = engine.ask(NANKANG)
+    shown = render(r, more=10)
+    for rp in r.passages:
+        assert rp.passage.text not in shown  # no passage is shown whole
+    quotes = re.findall(r"^\d+\. (.*?)\n\s+——", shown, re.M | re.S)
+    assert len(quotes) >= 3 and all("…" in q for q in quotes)
+    assert "2020" in quotes[0]  # the sentence that matches the question (南康, 2020年)
+    # the answer's sentence keeps the figure marked
+    assert "【509.69亿元】" in shown.splitlines()[1]

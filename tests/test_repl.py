@@ -47,8 +47,14 @@ def test_piped_repl_reports_bad_question_and_goes_on(tmp_path):
     result = ganwen("repl", cwd=tmp_path, input=f"{'南' * 10_000}\n{NANKANG}\n")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert "too long" in result.stdout
+    assert "问题太长了(10000个字)" in result.stdout  # a REPL user reads no English
     assert "509.69亿元" in result.stdout
+
+
+def test_piped_repl_says_too_long_in_the_questions_script(tmp_path):
+    result = ganwen("repl", cwd=tmp_path, input=f"{'貴' * 600}\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "問題太長了(600個字),請控制在500個字以內。"
 
 
 def test_piped_repl_survives_input_not_utf8(tmp_path):
@@ -81,7 +87,7 @@ def test_terminal_repl_prompt_answer_ctrl_c_history_ctrl_d(tmp_path):
     transcript = io.StringIO()
     child.logfile_read = transcript
     try:
-        child.expect_exact("Ctrl-D to leave")
+        child.expect(r"赣问:\d+篇文章,\d+个段落。按Ctrl-D退出。")  # the start line, in Chinese
         child.expect_exact(PROMPT)
 
         child.sendline(NANKANG)

@@ -49,8 +49,31 @@ def test_answer_message(engine):
     assert_telegram_html(first[0])
     assert first[0].startswith("<b>509.69亿元</b>")
     assert "<b><u>509.69亿元</u></b>" in first[0]  # marked in its passage
-    assert "六大攻坚战综合评分" in first[0]  # the source
+    assert "<i>六大攻坚战综合评分 南康区再获赣州市第一 · 来源不详 日期不详</i>" in first[0]
+    assert ".txt" not in first[0] and "×10" not in first[0]
     assert re.findall(r"^(\d+)\. ", visible(first[0]), re.M) == ["1", "2", "3"]
+    # the answer's sentence with the figure marked, not its whole passage
+    assert "<blockquote>…完成年度投资<b><u>509.69亿元</u></b>,占年度投资计划的164.32%…" \
+        "</blockquote>" in first[0]
+    for rp in r.passages:
+        assert rp.passage.text not in visible(first[0])
+
+
+def test_a_reply_fits_a_phone_screen(engine):
+    """A phone shows about 20 lines of 18 Chinese characters: the first page of an answer,
+    three passages, is read without scrolling far."""
+    for question in ("南康2020年投资完成多少", "赣州经开区医疗床位总数是多少",
+                     "萍乡节能环保产业圈定了哪些重点领域", "南康2020年投資完成多少"):
+        text = visible(render.answer_messages(engine.ask(question, k=12))[0])
+        rows = sum(max(1, -(-len(line) // 18)) for line in text.splitlines())
+        assert rows <= 30, (question, text)
+
+
+def test_source_line_in_traditional(engine):
+    trad = render.answer_messages(engine.ask("南康2020年投資完成多少", k=12))[0]
+    assert "來源不詳 日期不詳" in trad and "来源" not in trad
+    dated = render.answer_messages(engine.ask("赣州经开区医疗床位总数是多少", k=12))[0]
+    assert "江西手机报 2024-09-14" in dated
 
 
 def test_question_and_corpus_text_are_escaped(engine):
@@ -63,7 +86,8 @@ def test_question_and_corpus_text_are_escaped(engine):
 def test_long_answers_split_at_passage_boundaries(engine):
     r = engine.ask("南康2020年投资完成多少", k=12)
     long_passages = tuple(
-        rp.model_copy(update={"passage": rp.passage.model_copy(update={"text": rp.passage.text * 12})})
+        # one sentence of 1,600 characters each: quoted whole, three overflow a message
+        rp.model_copy(update={"passage": rp.passage.model_copy(update={"text": "南康投资" * 400})})
         for rp in r.passages)
     long = r.model_copy(update={"passages": long_passages, "answer": None})
     messages = render.answer_messages(long)
@@ -122,6 +146,8 @@ def test_inline_results(engine):
     assert 1 <= len(results) <= 5
     assert results[0].title == "3910张"
     assert "赣州经开区" in results[0].description
+    assert "【" not in results[0].description and "…" in results[0].description
+    assert results[0].description.endswith("江西手机报 2024-09-14")  # the source: outlet, date
     assert len({r.id for r in results}) == len(results) and all(len(r.id) <= 64 for r in results)
     for r in results:
         assert_telegram_html(r.input_message_content.message_text)
@@ -150,3 +176,17 @@ def test_question_of(text, kinds, question):
 
     entities = [MessageEntity(type=t, offset=o, length=n) for t, o, n in kinds]
     assert question_of(_Msg(text, entities), "ganwen_bot") == question
+
+
+def test_no_sentence_is_quoted_twice_on_a_page(engine):
+    """Overlapping passages hold the same sentence: each is quoted by another of its own."""
+    from bot.terminal import render as terminal
+
+    r = engine.ask("南昌经开区和赣州经开区,哪个省大中型项目投资完成得多", k=12)
+    for page in range(render.pages(r)):
+        quotes = re.findall(r"<blockquote>(.*?)</blockquote>", render.answer_messages(r, page)[0],
+                            re.S)
+        keys = [q.strip("…") for q in quotes]
+        assert len(set(keys)) == len(keys), quotes
+    shown = terminal(r, more=5)
+    assert shown.count("完成投资额约121亿元") == 1, shown
