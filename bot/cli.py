@@ -1,4 +1,4 @@
-"""The ``ganwen`` command: ask, repl, eval, index and bot, thin over :class:`retrieval.Engine`.
+"""The ``ganwen`` command: ask, repl, eval, index, bot and feedback, thin over :class:`retrieval.Engine`.
 
 Every error the user can cause (empty question, missing corpus, unreadable file) prints one line
 ``ganwen: error: …`` and exits 2; nothing prints a traceback.
