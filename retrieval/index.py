@@ -362,11 +362,11 @@ def _open_current(root: Path, notice: Notice) -> Index | None:
     try:
         manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT or manifest["key"].split(":")[0] != code_version():
-            notice("ganwen changed since the index was built; rebuilding")
+            notice("赣问已更新,正在重建索引")
             return None
         return Index(version)
     except Exception as exc:  # any unreadable index is rebuilt, whatever broke it
-        notice(f"index cache {version} is unreadable ({type(exc).__name__}); rebuilding")
+        notice(f"索引缓存 {version} 无法读取({type(exc).__name__}),正在重建")
         return None
 
 
@@ -403,7 +403,7 @@ def open_index(
     todo = [k for k in found if k not in unchanged]
     if old is not None:
         removed = len(set(known) - set(found))
-        notice(f"corpus changed: {len(todo)} new or changed, {removed} removed files; updating")
+        notice(f"语料有变化:新增或改动{len(todo)}个文件,删除{removed}个,正在更新")
     res = res or load_resources()
     started = time.monotonic()
     # The per-file pipeline (cleaning, jieba, figures, names) loads only when files change: a

@@ -84,7 +84,7 @@ def test_adding_a_file_reads_only_it_and_keeps_scores_exact(res, corpus, reads, 
     (corpus / "new.txt").write_text("新余市经开区\n" + ARTICLE * 3, encoding="utf-8")
     notices: list[str] = []
     updated = index_mod.open_index(corpus, res, notices.append)
-    assert reads[-1] == ["new.txt"] and "1 new or changed" in notices[0]
+    assert reads[-1] == ["new.txt"] and "新增或改动1个文件" in notices[0]
     full = index_mod.open_index(corpus, res, rebuild=True)
     assert reads[-1] == sorted(p.name for p in corpus.iterdir())
     for question in ("赣州经开区医疗床位总数是多少", "村均集体经营性收入", "南康2020年投资完成多少"):
@@ -141,7 +141,7 @@ def test_corrupt_cache_is_rebuilt_with_a_notice(res, corpus, damage):
     notices: list[str] = []
     rebuilt = index_mod.open_index(corpus, res, notices.append)
     assert rebuilt.stats.passages == index.stats.passages
-    assert len(notices) == 1 and "unreadable" in notices[0]
+    assert len(notices) == 1 and "无法读取" in notices[0]
 
 
 def test_a_failed_update_leaves_the_old_index(res, corpus, monkeypatch):

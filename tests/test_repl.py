@@ -108,6 +108,21 @@ def test_terminal_repl_prompt_answer_ctrl_c_history_ctrl_d(tmp_path):
         child.expect_exact("509.69")
         child.expect_exact(PROMPT)
 
+        # The session is one conversation: a follow-up is read against the last question
+        child.sendline("南昌经开区今年开工改造了几个老旧小区")
+        child.expect_exact("2个")
+        child.expect_exact(PROMPT)
+        child.sendline("那萍乡呢")
+        child.expect_exact("按“萍乡今年开工改造了几个老旧小区”理解")
+        child.expect_exact("216个")
+        child.expect_exact(PROMPT)
+        # /new starts afresh: the same follow-up has nothing to follow
+        child.sendline("/new")
+        child.expect_exact(PROMPT)
+        child.sendline("那萍乡呢")
+        child.expect_exact("没有找到答案")
+        child.expect_exact(PROMPT)
+
         child.sendeof()
         child.expect(pexpect.EOF)
     finally:
