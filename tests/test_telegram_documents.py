@@ -11,7 +11,7 @@ import pytest
 from bot import documents
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import SEEDS
-from tests.test_telegram_bot import polling
+from tests.test_telegram_bot import polling, reply_to
 
 ADMIN = 7
 ARTICLE = """吉安县去年粮食生产再获丰收
@@ -77,7 +77,11 @@ async def test_admin_adds_an_article(tg, corpus_engine):
         assert "正在添加" in adding and "已添加“吉安粮食.txt”:1篇文章" in added
         assert "可以这样问:" in added
         question = added.split("可以这样问:")[1].strip()
-        assert st.engine.ask(question).answer is not None
+        answer = st.engine.ask(question).answer
+        assert answer is not None
+        # asked in the chat, the next question is answered from the new file
+        (reply,) = await reply_to(tg, question)
+        assert answer.text in reply["text"] and "吉安粮食" in st.engine.index.files[-1]["path"]
         # the same name again: saved beside it, not over it
         (_, again) = await send(tg, ARTICLE.encode(), "吉安粮食.txt", n=2, user_id=ADMIN)
         assert "吉安粮食-2.txt" in again and saved.read_text(encoding="utf-8") == ARTICLE
