@@ -70,21 +70,23 @@ def _line(line: str) -> tuple[str, str | None]:
 
 
 def _ask_lines(engine: Engine) -> int:
-    """Questions from stdin, one a line; lines sharing a conversation id are answered in order,
-    each in the context of the earlier ones. A bad line spoils only itself."""
+    """Questions from stdin, one a line, each line one output line (a blank one an error
+    object); lines sharing a conversation id are answered in order, each in the context of the
+    earlier ones. A bad line spoils only itself."""
     from retrieval.models import Conversation
 
     contexts: dict[str, Conversation] = {}
     status = 0
     for line in sys.stdin:
-        if not line.strip():
-            continue
         question, conversation = line.rstrip("\n"), None
         try:
             question, conversation = _line(line)
             response = engine.ask(question, context=contexts.get(conversation or ""))
-        except ValueError as exc:
+        except ValueError as exc:  # an empty or over-long question, a malformed JSON line
             out = {"question": question, "error": str(exc)}
+            status = EXIT_USAGE
+        except Exception as exc:  # anything else spoils this line only, never the stream
+            out = {"question": question, "error": f"could not be answered ({type(exc).__name__})"}
             status = EXIT_USAGE
         else:
             out = response.to_json_dict()

@@ -163,7 +163,16 @@ def join_pages(lines: list[str]) -> list[str]:
     return out
 
 
+# Full-width digits and Latin letters as their ASCII forms (２０２０年 → 2020年, ＰＭ２.５), so
+# figures and codes read the same however typed; full-width punctuation stays as written.
+FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in (
+    *range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))})
+# Invisible format characters (zero-width space, joiners, soft hyphen, BOM) split words.
+FORMAT_CHARS = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
 def normalize_line(line: str, is_word: Callable[[str], bool]) -> str:
+    line = FORMAT_CHARS.sub("", line.translate(FULL_WIDTH))
     line = HTML_LEFTOVER.sub("", IMAGE_TAG.sub("", line))
     line = strip_pinyin(line)
     line = remove_inline_junk(line)

@@ -9,6 +9,7 @@ general ones (a money word anywhere in the question).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -106,7 +107,11 @@ MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 
 
 def searchable(text: str) -> str:
-    """The words of a question without markup tags a user pasted or typed (<b>南康</b>)."""
+    """The words of a question without markup tags a user pasted or typed (<b>南康</b>), in
+    compatibility form (南康２０２０年 → 南康2020年) and without invisible format characters (a
+    zero-width space pasted from a web page)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     return " ".join(MARKUP.sub(" ", text).split())
 
 

@@ -203,3 +203,9 @@ def test_a_money_unit_asked_is_no_count_measure(engine):
 def test_what_way_or_model_is_a_passage_question(engine):
     a = engine.ask("南康跟深圳组建的组合港首创了什么通关模式").answer
     assert a is not None and a.kind == "passage" and "跨关区" in a.text
+
+
+@pytest.mark.parametrize("question", ["南康２０２０年投资完成多少", "南康2020\u200b年投资完成多少"])
+def test_full_width_digits_and_invisible_characters_in_a_question(engine, question):
+    a = engine.ask(question).answer
+    assert a is not None and a.text == "509.69亿元"

@@ -127,3 +127,10 @@ def test_greedy_packing():
     assert pack(["ab", "cd", "ef"], 4) == ["abcd", "ef"]
     assert pack(["ab", "cd", "ef"], 6, sep="\n\n") == ["ab\n\ncd", "ef"]
     assert pack(["abcdef", "g"], 4) == ["abcdef", "g"]  # a piece is never split
+
+
+def test_full_width_digits_and_letters_read_as_ascii_and_format_characters_go(res):
+    from retrieval.cleaning import normalize_line
+
+    line = "完成投资５０９.６９亿元，ＰＭ２.５平均浓度\u200b下降"
+    assert normalize_line(line, res.is_word) == "完成投资509.69亿元，PM2.5平均浓度下降"

@@ -164,17 +164,19 @@ def test_ask_json_shape(tmp_path):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_ask_jsonl_answers_each_line_in_order_skipping_blank_lines(tmp_path):
+def test_ask_jsonl_answers_every_line_in_order(tmp_path):
     questions = [NANKANG, YUDU, NONE_QUESTION]
     stdin = f"{questions[0]}\n\n{questions[1]}\n   \n{questions[2]}\n"
-    result = ok(ganwen("ask", "--jsonl", cwd=tmp_path, input=stdin))
-    lines = result.stdout.splitlines()
-    assert len(lines) == 3
-    records = [json.loads(line) for line in lines]
-    assert [r["question"] for r in records] == questions
-    assert records[0]["answer"]["text"] == NANKANG_FIGURE
-    assert records[1]["answer"]["text"] == "161家"
-    assert records[2]["answer"] is None
+    result = ganwen("ask", "--jsonl", cwd=tmp_path, input=stdin)
+    assert result.returncode == 2  # the blank lines are errors, each in its own line
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 5  # one output line for every input line
+    answered = [r for r in records if "error" not in r]
+    assert [r["question"] for r in answered] == questions
+    assert answered[0]["answer"]["text"] == NANKANG_FIGURE
+    assert answered[1]["answer"]["text"] == "161家"
+    assert answered[2]["answer"] is None
+    assert [r["question"] for r in records if "error" in r] == ["", "   "]
 
 
 def test_ask_jsonl_bad_line_spoils_only_itself(tmp_path):
