@@ -276,6 +276,9 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(say("gone"))
         return
     response = _ask_again(answered, asked, context)
+    if response is None:
+        await query.answer(say("gone"))
+        return
     page = min(page, render.pages(response) - 1)
     await query.answer()
     await query.edit_message_text(render.answer_messages(response, page)[0],
@@ -283,13 +286,19 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                   reply_markup=keyboard(response, page))
 
 
-def _ask_again(answered: Message, asked: Message, context: ContextTypes.DEFAULT_TYPE) -> Response:
+def _ask_again(answered: Message, asked: Message, context: ContextTypes.DEFAULT_TYPE
+               ) -> Response | None:
     """The response an answer of the bot's showed: its question asked again, in the conversation
-    it was asked in while that is remembered."""
+    it was asked in while that is remembered. None when there is nothing to show any more (the
+    question was edited into one ganwen refuses, or that now has no answer)."""
     st = state(context)
     thread = st.threads.get((answered.chat_id, answered.message_id))
-    return st.engine.ask(question_of(asked, context.bot.username), k=ANSWER_PASSAGES,
-                         context=thread.asked if thread is not None else None)
+    try:
+        response = st.engine.ask(question_of(asked, context.bot.username), k=ANSWER_PASSAGES,
+                                 context=thread.asked if thread is not None else None)
+    except QuestionError:
+        return None
+    return response if response.answer is not None or response.passages else None
 
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -304,6 +313,9 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(say("gone"))
         return
     response = _ask_again(answered, asked, context)
+    if response is None:
+        await query.answer(say("gone"))
+        return
     path = state(context).feedback_path or feedback.feedback_file()
     await asyncio.to_thread(feedback.record, path, question_of(asked, context.bot.username),
                             response, vote)

@@ -376,6 +376,13 @@ class FakeTelegram:
                 "chat_instance": f"ci{message['chat']['id']}", "message": copy.deepcopy(current),
                 "data": data})
 
+    def edit_quoted(self, message: dict, text: str) -> None:
+        """The user edits the question a bot message (stored) replies to: the next update
+        carrying that message quotes the new text, as Telegram's does."""
+        with self._cond:
+            stored = self._messages[(message["chat"]["id"], message["message_id"])]
+            stored["reply_to_message"] = {**stored["reply_to_message"], "text": text}
+
     # ----- internals
     @staticmethod
     def _scope_key(scope: dict | None) -> str:

@@ -292,3 +292,17 @@ async def test_sources_lists_at_most_the_cap(tg, engine, monkeypatch):
         (sources,) = await reply_to(tg, "/sources")
     assert sources["text"].count("•") == 2
     assert f"另有{engine.index.stats.articles - 2}篇" in sources["text"]
+
+
+@pytest.mark.parametrize("edited", ["南" * 600, "", "写一首关于赣州的诗"])
+async def test_more_behind_an_edited_question_says_it_is_gone(tg, engine, edited):
+    """The question was edited after the answer (too long, emptied, now unanswerable): 更多
+    answers the button with one short line and leaves the message as it was."""
+    async with polling(tg, engine):
+        await reply_to(tg, NANKANG)
+        answer = tg.bot_messages()[-1]
+        tg.edit_quoted(answer, edited)
+        tg.callback_query(answer, "more:1")
+        (call,) = await tg.wait_for("answerCallbackQuery")
+    assert call.params.get("text")
+    assert not tg.calls("editMessageText")
