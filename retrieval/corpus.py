@@ -52,6 +52,10 @@ class FileInfo:
 class Scan:
     files: list[FileInfo] = field(default_factory=list)
     folders: dict[str, int] = field(default_factory=dict)  # rel folder ("" = top) → mtime_ns
+    skipped: list[str] = field(default_factory=list)  # "rel path: why", for entries not read
+
+
+FOLDER_LOOP = "a link back to a folder above it (skipped)"
 
 
 def scan(folder: Path) -> Scan:
@@ -63,22 +67,31 @@ def scan(folder: Path) -> Scan:
     check_folder(folder)
     result = Scan()
     stack = [(str(folder), "")]
+    seen: set[tuple[int, int]] = set()  # folders by (device, inode): a link back is a loop
     while stack:
         directory, prefix = stack.pop()
         try:
-            result.folders[prefix] = os.stat(directory).st_mtime_ns
+            st = os.stat(directory)
+            if (st.st_dev, st.st_ino) in seen:
+                result.skipped.append(f"{prefix}: {FOLDER_LOOP}")
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            result.folders[prefix] = st.st_mtime_ns
             entries = list(os.scandir(directory))
         except OSError:
             continue  # an unreadable subfolder holds nothing we can index
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir(follow_symlinks=True):
-                stack.append((entry.path, f"{prefix}{entry.name}/"))
-            elif os.path.splitext(entry.name)[1].lower() in SUFFIXES and entry.is_file():
-                st = entry.stat()
-                result.files.append(FileInfo(f"{prefix}{entry.name}", entry.path, st.st_size,
-                                             st.st_mtime_ns))
+            try:
+                if entry.is_dir(follow_symlinks=True):
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
+                elif os.path.splitext(entry.name)[1].lower() in SUFFIXES and entry.is_file():
+                    st = entry.stat()
+                    result.files.append(FileInfo(f"{prefix}{entry.name}", entry.path,
+                                                 st.st_size, st.st_mtime_ns))
+            except OSError as exc:  # a link to itself or in a circle (ELOOP), gone meanwhile
+                result.skipped.append(f"{prefix}{entry.name}: {exc.strerror or exc}")
     result.files.sort(key=lambda f: f.rel)
     return result
 

@@ -336,17 +336,21 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
     (folder / "files.json").write_text(json.dumps(cols.files, ensure_ascii=False), "utf-8")
 
 
-def _scan(roots: Sequence[Path]) -> tuple[dict[str, corpus_mod.FileInfo], dict[str, int]]:
+def _scan(roots: Sequence[Path]
+          ) -> tuple[dict[str, corpus_mod.FileInfo], dict[str, int], list[str]]:
     """Corpus files by their key (the path under the first root; under an added root, the
-    root's name first), and every folder's mtime under the same keys."""
+    root's name first), every folder's mtime under the same keys, and the entries skipped (a
+    symlink loop) as "key: why"."""
     found: dict[str, corpus_mod.FileInfo] = {}
     folders: dict[str, int] = {}
+    skipped: list[str] = []
     for n, root in enumerate(roots):
         prefix = "" if n == 0 else f"{root.name}/"
         scanned = corpus_mod.scan(root)
         found.update((prefix + f.rel, f) for f in scanned.files)
         folders.update((str(root / rel), mtime) for rel, mtime in scanned.folders.items())
-    return found, folders
+        skipped += [prefix + s for s in scanned.skipped]
+    return found, folders, skipped
 
 
 def _same(info: corpus_mod.FileInfo, entry: dict) -> bool:
@@ -392,7 +396,7 @@ def open_index(
     if (quick and old is not None and old.manifest["roots"] == roots
             and corpus_mod.folders_unchanged(old.manifest.get("folders", {}))):
         return old
-    found, folders = _scan([Path(r) for r in roots])
+    found, folders, unreadable = _scan([Path(r) for r in roots])
     fingerprint = hashlib.sha256(json.dumps(sorted(
         (k, f.size, f.mtime_ns) for k, f in found.items())).encode()).hexdigest()[:16]
     key = f"{version}:{fingerprint}"
@@ -415,7 +419,7 @@ def open_index(
                         results)
     # A file read with an error is never unchanged (see _same): it is read again each time,
     # so the files skipped are those of this update's results.
-    skipped = [f"{r.path}: {r.error}" for r in results if r.error]
+    skipped = unreadable + [f"{r.path}: {r.error}" for r in results if r.error]
     root.mkdir(parents=True, exist_ok=True)
     target = root / f"v{time.time_ns()}"
     tmp = root / f"{target.name}.tmp"

@@ -211,3 +211,20 @@ def test_the_decoded_cache_is_bounded(res, corpus, monkeypatch):
     assert list(fresh._passages.items) == [len(fresh) - 2, len(fresh) - 1]
     assert fresh.passage(len(fresh) - 2) is passages[-2]  # recent ones are kept …
     assert fresh.passage(0) is not passages[0] and fresh.passage(0) == passages[0]  # … not all
+
+
+def test_symlink_loops_are_skipped_and_reported(res, tmp_path):
+    """A link to itself, two links to each other and a folder linking back above it: every
+    command still works, and the entries are named among the skipped."""
+    folder = tmp_path / "c"
+    shutil.copytree(SEEDS, folder)
+    (folder / "self.txt").symlink_to("self.txt")
+    (folder / "a.txt").symlink_to("b.txt")
+    (folder / "b.txt").symlink_to("a.txt")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to(folder, target_is_directory=True)
+    index = index_mod.open_index(folder, res)
+    assert index.stats.files == 5 and index.stats.passages > 0
+    skipped = " ".join(index.stats.skipped_files)
+    for name in ("self.txt", "a.txt", "b.txt", "sub/up/"):
+        assert name in skipped, skipped
