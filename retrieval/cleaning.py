@@ -129,7 +129,16 @@ def is_nav_line(line: str) -> bool:
     )
 
 
+# Site furniture is short. A longer line is prose that may mention 联系电话 or 关注公众号 (and a
+# one-line file is all its text): only the document-sharing site's ad line is dropped at any
+# length.
+CHROME_MAX_CHARS = 120
+LONG_CHROME = re.compile(r"由会员分享.*可在线阅读")
+
+
 def is_chrome(line: str) -> bool:
+    if len(line) > CHROME_MAX_CHARS:
+        return bool(LONG_CHROME.search(line))
     return any(p.search(line) for p in CHROME_LINES) or is_nav_line(line)
 
 

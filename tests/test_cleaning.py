@@ -134,3 +134,13 @@ def test_full_width_digits_and_letters_read_as_ascii_and_format_characters_go(re
 
     line = "完成投资５０９.６９亿元，ＰＭ２.５平均浓度\u200b下降"
     assert normalize_line(line, res.is_word) == "完成投资509.69亿元，PM2.5平均浓度下降"
+
+
+def test_a_long_line_mentioning_site_words_is_prose_not_chrome():
+    from retrieval.cleaning import is_chrome
+
+    prose = ("该区开通12345政务热线和新闻热线,群众可拨打联系电话:0797-1234567反映问题,"
+             "今年已办结诉求3000余件,满意率达98%,并通过关注公众号的方式推送办理进度," * 2)
+    assert len(prose) > 120 and not is_chrome(prose)
+    assert is_chrome("联系电话:0797-1234567")  # short furniture still goes
+    assert is_chrome("关注微信公众号")
