@@ -11,6 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from retrieval.corpus import decode_exactly
 from retrieval.engine import Engine
 
 ACCEPTED = (".txt", ".md", ".html", ".htm")
@@ -43,13 +44,12 @@ def safe_name(file_name: str) -> str:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030; neither: a :class:`DocumentError`."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DocumentError("doc_encoding")
+    """The text of an uploaded file, every byte read (the corpus's rules: a BOM, UTF-8,
+    GB18030); else a :class:`DocumentError`."""
+    text = decode_exactly(data)
+    if text is None:
+        raise DocumentError("doc_encoding")
+    return text
 
 
 def check(file_name: str, size: int | None) -> str:

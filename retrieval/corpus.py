@@ -7,6 +7,7 @@ lines, scripts and page chrome elements dropped).
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -110,12 +111,49 @@ def folders_unchanged(folders: dict[str, int]) -> bool:
     return True
 
 
+# A byte-order mark names its encoding (UTF-32's marks begin with UTF-16's: test them first).
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"))
+LEGACY = "gb18030"  # what Chinese files not in UTF-8 are written in (GBK and GB2312 are in it)
+# A UTF-8 file may hold a few broken bytes (replaced and counted); when more than this share of
+# a file fails as UTF-8 and it reads cleanly as GB18030, it is GB18030.
+LEGACY_FROM = 0.01
+
+
+def decode_exactly(data: bytes) -> str | None:
+    """The text of ``data`` when an encoding reads every byte: its BOM's, UTF-8, GB18030."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    for encoding in ("utf-8", LEGACY):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def decode(data: bytes) -> tuple[str, int]:
-    """UTF-8 (with or without BOM), invalid sequences replaced; returns the count replaced."""
-    text = data.decode("utf-8-sig", errors="replace")
+    """A file's text and how many invalid sequences were replaced: by its BOM, as UTF-8, as
+    GB18030 when much of it is no UTF-8 but all of it is GB18030, else UTF-8 with the invalid
+    sequences replaced."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            text = data.decode(encoding, errors="replace")
+            return text, max(text.count("\ufffd") - data.count("\ufffd".encode(encoding)), 0)
+    text = data.decode("utf-8", errors="replace")
     # Count only what decoding replaced, not U+FFFD characters the file already held.
-    replaced = text.count("\ufffd") - data.count("\ufffd".encode())
-    return text, max(replaced, 0)
+    replaced = max(text.count("\ufffd") - data.count("\ufffd".encode()), 0)
+    if replaced > LEGACY_FROM * len(data):
+        try:
+            return data.decode(LEGACY), 0
+        except UnicodeDecodeError:
+            pass
+    return text, replaced
 
 
 def html_to_text(html: str) -> str:

@@ -143,3 +143,21 @@ def test_a_qualified_measure_is_the_measure(res):
     assert "家" in tokens("3000余家工业企业在这里持续耕耘", res)
     assert "家" in tokens("聚集相关企业已有49家", res)
     assert "余家" not in tokens("累计孵化企业60余家", res)
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-16", "utf-8-sig"])
+def test_chinese_files_in_other_encodings_are_read(tmp_path, encoding):
+    from retrieval.corpus import decode
+
+    text = "赣州经开区新增医疗床位1290张、总数达3910张。" * 20
+    decoded, replaced = decode(text.encode(encoding))
+    assert decoded == text and replaced == 0
+
+
+def test_a_utf8_file_with_a_few_broken_bytes_stays_utf8():
+    from retrieval.corpus import decode
+
+    text = "赣州经开区新增医疗床位1290张、总数达3910张。" * 20
+    data = text.encode() + b"\xff" + text.encode()
+    decoded, replaced = decode(data)
+    assert replaced == 1 and decoded == text + "\ufffd" + text
