@@ -9,6 +9,7 @@ message exceeds :data:`MAX_MESSAGE` characters: long answers are split at passag
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from telegram import (
@@ -155,10 +156,36 @@ def _header(response: Response) -> str:
     return "\n".join([head, *(esc(line) for line in answer_details(a))])
 
 
+OPEN_TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
+PARTIAL_MARKUP = re.compile(r"<[^>]*$|&[^;\s]*$")  # a tag or an entity the cut went through
+
+
+def cut_html(block: str, limit: int) -> str:
+    """``block`` (Telegram HTML) cut to at most ``limit`` characters in its text, never inside
+    a tag or an entity, with the tags it leaves open closed (a source line with a very long
+    file path must not break the message)."""
+    if len(block) <= limit:
+        return block
+    room = limit - 1
+    while True:
+        cut = PARTIAL_MARKUP.sub("", block[:room]) + "…"
+        still_open: list[str] = []
+        for m in OPEN_TAG.finditer(cut):
+            if m[1]:
+                if still_open and still_open[-1] == m[2]:
+                    still_open.pop()
+            else:
+                still_open.append(m[2])
+        closed = cut + "".join(f"</{tag}>" for tag in reversed(still_open))
+        if len(closed) <= limit or room <= 0:
+            return closed
+        room -= len(closed) - limit
+
+
 def _pack(blocks: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
     """Blocks joined into messages of at most ``limit`` characters, never splitting a block
     (one longer than the limit alone is cut, which passages of ~250 characters never are)."""
-    return pack((b if len(b) <= limit else b[: limit - 1] + "…" for b in blocks), limit, "\n\n")
+    return pack((cut_html(b, limit) for b in blocks), limit, "\n\n")
 
 
 def answer_messages(response: Response, page: int = 0) -> list[str]:

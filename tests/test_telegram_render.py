@@ -190,3 +190,17 @@ def test_no_sentence_is_quoted_twice_on_a_page(engine):
         assert len(set(keys)) == len(keys), quotes
     shown = terminal(r, more=5)
     assert shown.count("完成投资额约121亿元") == 1, shown
+
+
+def test_a_block_too_long_is_cut_in_its_text_never_in_its_markup():
+    from bot.telegram_render import cut_html
+
+    path = "语料/" + "很长的文件夹名/" * 600 + "文章.txt"
+    block = f"1. <blockquote>南康<b><u>509.69亿元</u></b></blockquote>\\n<i>{path}</i> &amp; 更多"
+    for limit in (30, 60, 200, 4096):
+        cut = cut_html(block, limit)
+        assert len(cut) <= limit
+        opened = [m for m in re.findall(r"<(/?)([a-z]+)", cut)]
+        assert sum(1 if not c else -1 for c, _ in opened) == 0  # every tag closed
+        assert not re.search(r"<[^>]*$", cut.rsplit(">", 1)[-1])  # no tag cut in two
+        assert not re.search(r"&[a-z]*…", cut)  # no entity cut in two
