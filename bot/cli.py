@@ -270,7 +270,8 @@ def parser() -> argparse.ArgumentParser:
 # only what it needs (the bot's settings cost a warm `ask` 60 ms), and an error can only come from
 # a module that was imported, so they are looked up among the loaded ones.
 USER_ERRORS = (("retrieval.corpus", "CorpusError"), ("retrieval.question", "QuestionError"),
-               ("retrieval.evaluate", "EvalFileError"), ("bot.settings", "SettingsError"))
+               ("retrieval.evaluate", "EvalFileError"), ("bot.settings", "SettingsError"),
+               ("retrieval.resources", "CacheError"))
 
 
 def _user_error(exc: BaseException) -> bool:

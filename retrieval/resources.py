@@ -36,11 +36,23 @@ FAST_PATH_FROM = 200  # characters; a question is converted directly
 QUICK_MAX_CHARS = 1000  # texts up to this long are tokenized without loading jieba's table
 
 
+class CacheError(ValueError):
+    """The cache folder cannot be used (a file stands at its path or above it); the message
+    is shown to the user as one line."""
+
+
 def cache_dir() -> Path:
     """Where ganwen keeps its index and jieba's prefix dictionary: GANWEN_CACHE_DIR or the
     user cache folder."""
     path = Path(os.environ.get("GANWEN_CACHE_DIR") or platformdirs.user_cache_dir("ganwen"))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise CacheError(f"the cache folder {path} cannot be made: a file stands at its path "
+                         "or above it (set GANWEN_CACHE_DIR to a folder)") from exc
+    except PermissionError as exc:
+        raise CacheError(f"the cache folder {path} cannot be made: permission denied "
+                         "(set GANWEN_CACHE_DIR to a writable folder)") from exc
     return path
 
 
@@ -69,8 +81,11 @@ def _place_lexicon() -> frozenset[str]:
         with dict_path.open(encoding="utf-8") as f:
             words = _tagged(f, PLACE_TAG)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text("\n".join(sorted(words)), encoding="utf-8")
-        os.replace(tmp, cached)
+        try:
+            tmp.write_text("\n".join(sorted(words)), encoding="utf-8")
+            os.replace(tmp, cached)
+        except OSError:  # read-only or full: read jieba's dictionary again next time
+            tmp.unlink(missing_ok=True)
     words |= _tagged((DATA / "userdict.txt").read_text(encoding="utf-8").splitlines(), PLACE_TAG)
     generic = set((DATA / "not_places.txt").read_text(encoding="utf-8").split())
     return frozenset(w for w in words if len(w) >= 2 and w not in generic)
@@ -123,7 +138,11 @@ class Resources:
         try:
             return frozen_tokenizer(cache_dir(), userdict)
         except FileNotFoundError:
+            pass
+        try:
             return frozen_tokenizer(cache_dir(), userdict, self.tokenizer)
+        except OSError:  # a read-only or full cache folder: the in-memory table answers too
+            return self.tokenizer
 
     def cutter(self, text: str) -> jieba.Tokenizer:
         """The tokenizer for ``text``: the in-memory one once it is loaded or for long texts."""

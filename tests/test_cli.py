@@ -238,7 +238,16 @@ ERROR_CASES = {
     "missing eval file": lambda t: (["eval", str(t / "missing.jsonl")], {}),
     "eval file with non-JSON line": lambda t: (["eval", str(_bad_eval_file(t))], {}),
     "eval file not UTF-8": lambda t: (["eval", str(_not_utf8_eval_file(t))], {}),
+    "cache folder under a file": lambda t: (["ask", NANKANG],
+                                            {"GANWEN_CACHE_DIR": str(_a_file(t) / "cache")}),
+    "cache folder is a file": lambda t: (["ask", NANKANG], {"GANWEN_CACHE_DIR": str(_a_file(t))}),
 }
+
+
+def _a_file(tmp_path: Path) -> Path:
+    path = tmp_path / "a-file"
+    path.write_text("not a folder", encoding="utf-8")
+    return path
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,19 @@ def test_frozen_frequencies_are_a_full_mapping(tmp_path):
     assert frozen.get("没有") is None and frozen.get("没有", 0) == 0 and 3 not in frozen
     with pytest.raises(KeyError):
         frozen["没有"]
+
+
+def test_a_cache_folder_that_cannot_be_written_still_answers(res, monkeypatch):
+    """Read-only or full (the jieba table is written at the first question): questions are cut
+    with the in-memory table instead, the same segmentation."""
+    from retrieval import frozen_dict
+    from retrieval.resources import Resources
+    from retrieval.tokenize import tokens
+
+    def unwritable(folder, userdict, tokenizer=None):
+        raise FileNotFoundError if tokenizer is None else PermissionError(30, "Read-only")
+
+    monkeypatch.setattr(frozen_dict, "frozen_tokenizer", unwritable)
+    fresh = Resources()
+    assert fresh.quick_tokenizer is fresh.tokenizer
+    assert tokens("南康2020年投资完成多少", fresh) == tokens("南康2020年投资完成多少", res)
