@@ -512,7 +512,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         CommandHandler("help", on_help, filters=message),
         CommandHandler("about", on_about, filters=message),
         CommandHandler("sources", on_sources, filters=message),
-        CommandHandler("reload", on_reload, filters=message),
+        # Re-indexing takes a while: block=False lets other updates be answered meanwhile (the
+        # indexing lock keeps two re-indexings from running at once).
+        CommandHandler("reload", on_reload, filters=message, block=False),
         CommandHandler("ask", on_ask, filters=message),
         MessageHandler(message & filters.Document.ALL & (
             filters.ChatType.PRIVATE | filters.CaptionRegex(ADD_CAPTION)), on_document,

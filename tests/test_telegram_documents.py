@@ -151,3 +151,26 @@ def test_fake_serves_files_by_get_file(tg):
         assert client.get(f"{root}/file/botWRONG/{path}").status_code == 404
         bad = client.post(f"{tg.base_url}{TOKEN}/getFile", data={"file_id": "nope"})
     assert bad.status_code == 400 and path.endswith(".txt")
+
+
+async def test_questions_are_answered_while_reloading(tg, corpus_engine, monkeypatch):
+    import time
+
+    from tests.test_telegram_bot import reply_to
+
+    async with polling(tg, corpus_engine, admin_user_ids=frozenset({ADMIN})) as app:
+        st = app.bot_data["ganwen"]
+        real_reload = st.engine.reload
+
+        def slow_reload(notice):
+            time.sleep(3)
+            return real_reload(notice)
+
+        monkeypatch.setattr(st.engine, "reload", slow_reload)
+        tg.user_message("/reload", user_id=ADMIN)
+        await tg.wait_for("sendMessage", predicate=lambda c: "正在重新加载" in c.params["text"])
+        (answer,) = await reply_to(tg, "南康2020年投资完成多少", user_id=42)
+        assert not any("已重新加载" in (t or "") for t in tg.bot_texts())  # still reloading
+        await tg.wait_for("sendMessage", predicate=lambda c: "已重新加载" in c.params["text"],
+                          timeout=60)
+    assert "509.69亿元" in answer["text"]
