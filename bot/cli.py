@@ -171,7 +171,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_bot(args: argparse.Namespace) -> int:
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from . import logs, telegram_bot
     from .settings import load_settings
@@ -180,13 +180,19 @@ def cmd_bot(args: argparse.Namespace) -> int:
     token = settings.require_token()
     logs.setup(token)
     engine = _engine(argparse.Namespace(corpus=args.corpus or settings.corpus))
+    where = settings.api_base_url or "the Telegram Bot API"
+
+    def line(text: str) -> str:  # an error text may echo a URL (token and all) or hold a page
+        return " ".join(logs.scrub(text, token).split())
+
     try:
         telegram_bot.run(settings, engine)
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
     except NetworkError as exc:
-        where = settings.api_base_url or "the Telegram Bot API"
-        raise UsageError(f"cannot reach {where}: {exc}") from None
+        raise UsageError(line(f"cannot reach {where}: {exc}")) from None
+    except TelegramError as exc:
+        raise UsageError(line(f"unexpected answer from {where}: {exc}")) from None
     return 0
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from retrieval.question import MAX_CHARS
 
+EXAMPLE_API_BASE_URL = "http://127.0.0.1:8081/bot"
 IdSet = Annotated[frozenset[int], NoDecode]
 
 
@@ -53,6 +55,24 @@ class Settings(BaseSettings):
         if isinstance(value, str):  # "123, -100456" as written in .env
             return frozenset(int(v) for v in value.replace(",", " ").split())
         return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _api_base_url(cls, value: str | None) -> str | None:
+        """python-telegram-bot appends the token to this URL, so anything but the ``…/bot`` form
+        would put the token into the host, port or another path (and into httpx's errors)."""
+        if value is None or not value.strip():
+            return None
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 (a malformed port raises)
+        except ValueError:
+            parts = parts._replace(netloc="")
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+                or parts.fragment or not parts.path.endswith("/bot")):
+            raise ValueError(f"must be an http(s) URL ending in /bot, as in {EXAMPLE_API_BASE_URL}")
+        return url
 
     def require_token(self) -> str:
         if self.token is None or not self.token.get_secret_value().strip():
