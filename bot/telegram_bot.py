@@ -37,6 +37,7 @@ from aiolimiter import AsyncLimiter
 from telegram import (
     Bot,
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -268,17 +269,11 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     page = render.parse_page(query.data)
-    # The answer being paged quotes the question; a message too old for the bot to see is
-    # inaccessible and quotes nothing.
-    answered = query.message if isinstance(query.message, Message) else None
-    asked = answered.reply_to_message if answered is not None else None
-    if page is None or answered is None or asked is None or not asked.text:
+    again = _ask_again(query, context) if page is not None else None
+    if page is None or again is None:
         await query.answer(say("gone"))
         return
-    response = _ask_again(answered, asked, context)
-    if response is None:
-        await query.answer(say("gone"))
-        return
+    _, response = again
     page = min(page, render.pages(response) - 1)
     await query.answer()
     await query.edit_message_text(render.answer_messages(response, page)[0],
@@ -286,11 +281,16 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                   reply_markup=keyboard(response, page))
 
 
-def _ask_again(answered: Message, asked: Message, context: ContextTypes.DEFAULT_TYPE
-               ) -> Response | None:
-    """The response an answer of the bot's showed: its question asked again, in the conversation
-    it was asked in while that is remembered. None when there is nothing to show any more (the
-    question was edited into one ganwen refuses, or that now has no answer)."""
+def _ask_again(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE
+               ) -> tuple[Message, Response] | None:
+    """The question a button's answer quotes, and that answer: asked again, in the conversation
+    it was asked in while that is remembered. None when there is nothing to show any more (a
+    message too old for the bot to see quotes nothing; the question was edited into one ganwen
+    refuses, or that now has no answer)."""
+    answered = query.message if isinstance(query.message, Message) else None
+    asked = answered.reply_to_message if answered is not None else None
+    if answered is None or asked is None or not asked.text:
+        return None
     st = state(context)
     thread = st.threads.get((answered.chat_id, answered.message_id))
     try:
@@ -298,7 +298,7 @@ def _ask_again(answered: Message, asked: Message, context: ContextTypes.DEFAULT_
                                  context=thread.asked if thread is not None else None)
     except QuestionError:
         return None
-    return response if response.answer is not None or response.passages else None
+    return (asked, response) if response.answer is not None or response.passages else None
 
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -307,15 +307,11 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if query is None:
         return
     vote = (query.data or "").removeprefix(FEEDBACK_PREFIX)
-    answered = query.message if isinstance(query.message, Message) else None
-    asked = answered.reply_to_message if answered is not None else None
-    if answered is None or asked is None or not asked.text or vote not in feedback.VOTES:
+    again = _ask_again(query, context) if vote in feedback.VOTES else None
+    if again is None:
         await query.answer(say("gone"))
         return
-    response = _ask_again(answered, asked, context)
-    if response is None:
-        await query.answer(say("gone"))
-        return
+    asked, response = again
     path = state(context).feedback_path or feedback.feedback_file()
     await asyncio.to_thread(feedback.record, path, question_of(asked, context.bot.username),
                             response, vote)

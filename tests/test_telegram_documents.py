@@ -113,7 +113,13 @@ async def test_group_needs_add_caption(tg, corpus_engine):
     assert not (corpus_engine.corpus / "other.txt").exists()
 
 
-async def test_questions_are_answered_while_indexing(tg, corpus_engine, monkeypatch):
+@pytest.mark.parametrize("start, started, done", [
+    (lambda tg: tg.user_document(ARTICLE.replace("35.6", "36.1").encode(), "慢.txt",
+                                 user_id=ADMIN), "正在添加", "已添加"),
+    (lambda tg: tg.user_message("/reload", user_id=ADMIN), "正在重新加载", "已重新加载"),
+], ids=["adding a document", "reload"])
+async def test_questions_are_answered_while_indexing(tg, corpus_engine, monkeypatch, start,
+                                                     started, done):
     import time
 
     from tests.test_telegram_bot import reply_to
@@ -127,11 +133,11 @@ async def test_questions_are_answered_while_indexing(tg, corpus_engine, monkeypa
             return real_reload(notice)
 
         monkeypatch.setattr(st.engine, "reload", slow_reload)
-        tg.user_document(ARTICLE.replace("35.6", "36.1").encode(), "慢.txt", user_id=ADMIN)
-        await tg.wait_for("sendMessage", predicate=lambda c: "正在添加" in c.params["text"])
+        start(tg)
+        await tg.wait_for("sendMessage", predicate=lambda c: started in c.params["text"])
         (answer,) = await reply_to(tg, "南康2020年投资完成多少", user_id=42)
-        assert not any("已添加" in (t or "") for t in tg.bot_texts())  # still indexing
-        await tg.wait_for("sendMessage", predicate=lambda c: "已添加" in c.params["text"],
+        assert not any(done in (t or "") for t in tg.bot_texts())  # still indexing
+        await tg.wait_for("sendMessage", predicate=lambda c: done in c.params["text"],
                           timeout=60)
     assert "509.69亿元" in answer["text"]
 
@@ -151,26 +157,3 @@ def test_fake_serves_files_by_get_file(tg):
         assert client.get(f"{root}/file/botWRONG/{path}").status_code == 404
         bad = client.post(f"{tg.base_url}{TOKEN}/getFile", data={"file_id": "nope"})
     assert bad.status_code == 400 and path.endswith(".txt")
-
-
-async def test_questions_are_answered_while_reloading(tg, corpus_engine, monkeypatch):
-    import time
-
-    from tests.test_telegram_bot import reply_to
-
-    async with polling(tg, corpus_engine, admin_user_ids=frozenset({ADMIN})) as app:
-        st = app.bot_data["ganwen"]
-        real_reload = st.engine.reload
-
-        def slow_reload(notice):
-            time.sleep(3)
-            return real_reload(notice)
-
-        monkeypatch.setattr(st.engine, "reload", slow_reload)
-        tg.user_message("/reload", user_id=ADMIN)
-        await tg.wait_for("sendMessage", predicate=lambda c: "正在重新加载" in c.params["text"])
-        (answer,) = await reply_to(tg, "南康2020年投资完成多少", user_id=42)
-        assert not any("已重新加载" in (t or "") for t in tg.bot_texts())  # still reloading
-        await tg.wait_for("sendMessage", predicate=lambda c: "已重新加载" in c.params["text"],
-                          timeout=60)
-    assert "509.69亿元" in answer["text"]
