@@ -159,7 +159,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from retrieval.engine import Engine
 
-    engine = Engine.open(args.corpus, rebuild=args.rebuild, add=args.add, check_files=True)
+    engine = Engine.open(args.corpus, rebuild=args.rebuild, add=args.add, check_files=True,
+                         verify=args.check or None)
     s = engine.index.stats
     roots = engine.index.manifest["roots"]
     print(f"{' + '.join(roots)}: {s.files} files, {s.articles} articles, {s.passages} passages"
@@ -256,6 +257,8 @@ def parser() -> argparse.ArgumentParser:
 
     idx = sub.add_parser("index", help="build or update the index of the corpus")
     idx.add_argument("--rebuild", action="store_true", help="re-read every file")
+    idx.add_argument("--check", action="store_true",
+                     help="compare every index file with its checksum; rebuild if damaged")
     idx.add_argument("--add", type=Path, action="append", default=[], metavar="DIR",
                      help="a folder of further articles to index with the corpus from now on")
     idx.set_defaults(run=cmd_index)

@@ -22,6 +22,7 @@ instead (numba is a dependency; it is imported only then).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,10 +51,10 @@ class Bm25:
         self.idf_array = idf if idf is not None else robertson_idf(np.diff(indptr), n_docs)
         # The largest weight of each term in any document: MaxScore's bound.
         self.upper = upper if upper is not None else term_upper_bounds(data, indptr)
-        # Scratch space reused by every query: scores of the documents a query touches.
-        self._acc = np.zeros(n_docs, dtype=np.float32)
-        self._mark = np.zeros(n_docs, dtype=np.int64)
-        self._touched: np.ndarray | None = None  # the compiled kernel's, made on first use
+        # Scratch space reused by every query of a thread (scores of the documents a query
+        # touches): one set per thread, so that threads answering at once never share one and
+        # no lock is taken per query.
+        self._scratch = threading.local()
 
     @classmethod
     def build(cls, docs: Ragged, n_vocab: int) -> Bm25:
@@ -109,14 +110,22 @@ class Bm25:
             return self._compiled_top(weighted, k)
         return self._maxscore(weighted, k)
 
+    def _scratch_array(self, name: str, dtype: type) -> np.ndarray:
+        """This thread's scratch array ``name`` (zeros, one item per document), made on first
+        use; a query leaves it as it found it."""
+        array = getattr(self._scratch, name, None)
+        if array is None:
+            array = np.zeros(self.n_docs, dtype=dtype)
+            setattr(self._scratch, name, array)
+        return array
+
     def _compiled_top(self, weighted: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         from . import bm25_kernel  # imports numba (~0.3 s): only for an index this large
 
-        if self._touched is None:
-            self._touched = np.empty(self.n_docs, dtype=np.int64)
         docs, scores = bm25_kernel.top_k(
             self.data, self.indices, self.indptr, np.array([t for t, _ in weighted], np.int64),
-            np.array([n for _, n in weighted], np.float32), self._acc, self._touched, k)
+            np.array([n for _, n in weighted], np.float32), self._scratch_array("acc", np.float32),
+            self._scratch_array("touched", np.int64), k)
         order = np.lexsort((docs, -scores))[:k]
         return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
 
@@ -124,7 +133,7 @@ class Bm25:
         weighted.sort(key=lambda tn: -float(self.upper[tn[0]]) * tn[1])
         bounds = [float(self.upper[t]) * n for t, n in weighted]
         lengths = [int(self.indptr[t + 1] - self.indptr[t]) for t, _ in weighted]
-        acc, touched, left = self._acc, [], sum(bounds)
+        acc, touched, left = self._scratch_array("acc", np.float32), [], sum(bounds)
         rest, seen, taken = sum(lengths), 0, 0
         for (term, times), bound, length in zip(weighted, bounds, lengths, strict=True):
             docs, weights = self._column(term)
@@ -161,8 +170,9 @@ class Bm25:
             return parts[0]
         docs = np.concatenate(parts)
         places = np.arange(len(docs))
-        self._mark[docs] = places
-        return docs[self._mark[docs] == places]
+        mark = self._scratch_array("mark", np.int64)
+        mark[docs] = places
+        return docs[mark[docs] == places]
 
 
 def term_upper_bounds(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ first run on a machine compiles.
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from .resources import cache_dir
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
 
-from numba import get_num_threads, njit, prange  # noqa: E402  (numba reads NUMBA_CACHE_DIR at import)
+from numba import get_num_threads, njit, prange, threading_layer  # noqa: E402  (numba reads NUMBA_CACHE_DIR at import)
 
 
 @njit(cache=True, nogil=True)
@@ -69,12 +70,27 @@ def _blocks(data, indices, indptr, terms, weights, acc, touched, k, blocks):  # 
     return out_d, out_s
 
 
+class _Launch:
+    """Whether parallel kernels may be launched from several Python threads at once. numba's
+    OpenMP and TBB threading layers allow it; its fallback ``workqueue`` layer aborts the
+    process on a concurrent launch, so there launches take turns. Which layer numba picked is
+    known only after the first launch, which therefore runs alone."""
+
+    lock = threading.Lock()
+    concurrent = False
+
+
 def top_k(data, indices, indptr, terms, weights, acc, touched, k):
     """Documents and scores of the k best (unordered), over one block of documents per thread;
     ``acc`` (scores) and ``touched`` are scratch arrays of the number of documents, ``acc`` left
-    all zero."""
-    docs, scores = _blocks(data, indices, indptr, terms, weights, acc, touched, k,
-                           get_num_threads())
+    all zero. Safe to call from several threads, each with scratch arrays of its own."""
+    args = (data, indices, indptr, terms, weights, acc, touched, k, get_num_threads())
+    if _Launch.concurrent:
+        docs, scores = _blocks(*args)
+    else:
+        with _Launch.lock:
+            docs, scores = _blocks(*args)
+            _Launch.concurrent = threading_layer() != "workqueue"
     keep = docs.ravel() >= 0
     return docs.ravel()[keep], scores.ravel()[keep]
 

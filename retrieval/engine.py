@@ -65,11 +65,12 @@ class Engine:
     @classmethod
     def open(
         cls, corpus: Path | None = None, *, notice: Notice = _stderr, rebuild: bool = False,
-        add: Sequence[Path] = (), check_files: bool | None = None,
+        add: Sequence[Path] = (), check_files: bool | None = None, verify: bool | None = None,
     ) -> Engine:
         folder = corpus or default_corpus()
         res = load_resources()
-        index = open_index(folder, res, notice, rebuild=rebuild, add=add, check_files=check_files)
+        index = open_index(folder, res, notice, rebuild=rebuild, add=add, check_files=check_files,
+                           verify=verify)
         return cls(index, res, folder)
 
     def reload(self, notice: Notice = _stderr) -> Engine:

@@ -25,6 +25,7 @@ from typing import TypeVar, overload
 import jieba
 import numpy as np
 
+from . import checksums
 from .store import Lookup, Strings, open_array, save_array, save_strings
 
 T = TypeVar("T")
@@ -86,12 +87,27 @@ def _key(userdict: Path) -> str:
     return h.hexdigest()[:12]
 
 
+def _meta(target: Path) -> dict | None:
+    """The table's meta data, or None if it is missing or damaged (then removed, to be
+    written again)."""
+    try:
+        meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+        checksums.check(target, meta["checksums"], contents=True)  # ~12 MB: ~5 ms
+        return meta if isinstance(meta["total"], int | float) else None
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, checksums.Damaged):
+        shutil.rmtree(target, ignore_errors=True)
+        return None
+
+
 def frozen_tokenizer(folder: Path, userdict: Path, full: jieba.Tokenizer | None = None
                      ) -> jieba.Tokenizer:
     """A jieba tokenizer over the memory-mapped table in ``folder`` (written from ``full``, a
     loaded tokenizer with the user dictionary, the first time)."""
     target = folder / f"jieba-frozen-{_key(userdict)}"
-    if not (target / "meta.json").exists():
+    meta = _meta(target)
+    if meta is None:
         if full is None:
             raise FileNotFoundError(target)
         tmp = folder / f"{target.name}.{os.getpid()}.tmp"
@@ -102,13 +118,17 @@ def frozen_tokenizer(folder: Path, userdict: Path, full: jieba.Tokenizer | None 
         Lookup.save(tmp, "freq_keys", keys)
         save_array(tmp, "freq_values", np.fromiter((full.FREQ[k] for k in keys), np.int64,
                                                    count=len(keys)))
-        (tmp / "meta.json").write_text(json.dumps({"total": full.total}))
+        sums = checksums.record(tmp)
+        (tmp / "meta.json").write_text(json.dumps({"total": full.total, "checksums": sums}))
         try:
             os.replace(tmp, target)
         except OSError:  # another process got there first
             shutil.rmtree(tmp, ignore_errors=True)
+        meta = _meta(target)
+        if meta is None:
+            raise FileNotFoundError(target)
     tokenizer = jieba.Tokenizer()
     tokenizer.FREQ = FrozenFreq(target)
-    tokenizer.total = json.loads((target / "meta.json").read_text())["total"]
+    tokenizer.total = meta["total"]
     tokenizer.initialized = True
     return tokenizer

@@ -21,7 +21,9 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,17 +33,19 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 
+from . import checksums, versions
 from . import corpus as corpus_mod
 from .bm25 import Bm25
 from .models import Article, CorpusStats, Figure, Mention, Passage
 from .passages import dedup_key, visible_rows
 from .resources import Resources, cache_dir, data_files, load_resources
 from .store import Lookup, Ragged, Strings, concat_ragged, open_array, save_array, save_strings
+from .versions import VersionGone, current_version, mark_reading
 
 if TYPE_CHECKING:
     from .ingest import FileResult
 
-FORMAT = 2
+FORMAT = 3  # 3: the manifest records each file's size and checksum
 Notice = Callable[[str], None]
 QUICK_CHECK_FROM = 5000  # files; a smaller corpus is checked file by file at every start
 CACHED_ITEMS = 4096  # articles, and passages, kept decoded by each open Index
@@ -75,25 +79,6 @@ def index_root(folder: Path) -> Path:
     return cache_dir() / f"index-{name}"
 
 
-def current_version(root: Path) -> Path | None:
-    try:
-        name = (root / "CURRENT").read_text().strip()
-    except OSError:
-        return None
-    return root / name if name else None
-
-
-def publish(root: Path, version: Path) -> None:
-    """Point CURRENT at ``version`` atomically, then remove the versions before it (a process
-    still reading one keeps its open maps)."""
-    tmp = root / f"CURRENT.{os.getpid()}.tmp"
-    tmp.write_text(version.name)
-    os.replace(tmp, root / "CURRENT")
-    for old in root.glob("v*"):
-        if old != version and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
-
-
 V = TypeVar("V")
 
 
@@ -101,30 +86,41 @@ class _Recent(Generic[V]):
     """The values last asked for, at most ``size``, by key: an LRU cache of one Index's own.
     (``functools.lru_cache`` on a method would keep every Index ever opened, and its memory
     maps, alive in a cache of the class; the function that makes a value is passed at each
-    call, so this holds no reference back to its Index.)"""
+    call, so this holds no reference back to its Index.) Threads share it: the lock guards
+    the order's few pointer moves, never the making of a value."""
 
     def __init__(self, size: int):
         self.size = size
         self.items: OrderedDict[int, V] = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, key: int, make: Callable[[int], V]) -> V:
-        if key in self.items:
-            self.items.move_to_end(key)
-            return self.items[key]
-        value = self.items[key] = make(key)
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make(key)  # two threads may both make it: the values are equal
+        with self.lock:
+            self.items[key] = value
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
         return value
 
 
 class Index:
     """A published index version, opened through memory maps: nothing is read until asked."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, verify: bool | None = None):
+        """Open ``folder``; raises :class:`checksums.Damaged` if it differs from what was
+        written (its contents compared when ``verify``, by default for small indexes)."""
         self.folder = folder
+        # Marked as read while this Index lives: no other process removes it meanwhile.
+        reading = mark_reading(folder)
+        weakref.finalize(self, reading.close)
         self._articles: _Recent[Article] = _Recent(CACHED_ITEMS)
         self._passages: _Recent[Passage] = _Recent(CACHED_ITEMS)
         self.manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        checksums.check(folder, self.manifest.get("checksums"), verify)
         self.key = self.manifest["key"]
         self.stats = CorpusStats(**self.manifest["stats"])
         self.texts = Strings(folder, "passage_text")
@@ -144,6 +140,29 @@ class Index:
         self.visible = open_array(folder, "visible")
         self.bm25 = Bm25.open(folder, len(self.visible))
         self.max_idf = float(self.bm25.idf_array.max()) if len(self.bm25.idf_array) else 1.0
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        """The columns agree in length with each other (sizes only: O(1)), so that a manifest
+        pointing at the wrong files, or any damage the sizes show, never reaches a question."""
+        rows = len(self.texts)
+        columns = (self.figures, self.mentions, self.originals, self.tokens, self.article_index,
+                   self.position, self.keys, self.passage_file, self.lengths)
+        b = self.bm25
+        agree = (
+            all(len(c) == rows for c in columns)
+            and len(self.article_file) == len(self.article_json)
+            and len(self.visible) == self.stats.passages <= rows
+            and len(b.indptr) == len(self.vocab) + 1 == len(b.upper) + 1 == len(b.idf_array) + 1
+            and int(b.indptr[-1]) == len(b.data) == len(b.indices)
+            and len(self.term_id.hashes) == len(self.term_id.order) == len(self.vocab)
+            and int(self.tokens.offsets[-1]) == len(self.tokens.flat)
+            and all(int(s.offsets[-1]) == len(s.blob) for s in
+                    (self.texts, self.figures, self.mentions, self.originals, self.article_json,
+                     self.vocab))
+        )
+        if not agree:
+            raise checksums.Damaged("its columns disagree in length")
 
     def __len__(self) -> int:
         return len(self.visible)
@@ -329,11 +348,12 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
         skipped_files=tuple(skipped),
         indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    manifest = {"format": FORMAT, "key": key, "corpus": str(corpus), "roots": roots,
-                "folders": folders, "stats": stats.model_dump(mode="json")}
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
     # Read only when the corpus changed: a large corpus's list should not slow every start.
     (folder / "files.json").write_text(json.dumps(cols.files, ensure_ascii=False), "utf-8")
+    manifest = {"format": FORMAT, "key": key, "corpus": str(corpus), "roots": roots,
+                "folders": folders, "stats": stats.model_dump(mode="json"),
+                "checksums": checksums.record(folder)}
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
 
 
 def _scan(roots: Sequence[Path]
@@ -359,49 +379,103 @@ def _same(info: corpus_mod.FileInfo, entry: dict) -> bool:
             and not entry.get("error"))
 
 
-def _open_current(root: Path, notice: Notice) -> Index | None:
-    version = current_version(root)
-    if version is None:
-        return None
-    try:
-        manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT or manifest["key"].split(":")[0] != code_version():
-            notice("赣问已更新,正在重建索引")
+OPEN_TRIES = 5  # times CURRENT is read again when the version it named was just removed
+
+
+def _open_current(root: Path, notice: Notice, verify: bool | None = None) -> Index | None:
+    for _ in range(OPEN_TRIES):
+        try:
+            version = current_version(root)
+        except ValueError:
+            notice(f"索引缓存 {root / 'CURRENT'} 已损坏,正在重建")
             return None
-        return Index(version)
-    except Exception as exc:  # any unreadable index is rebuilt, whatever broke it
-        notice(f"索引缓存 {version} 无法读取({type(exc).__name__}),正在重建")
+        if version is None:
+            return None
+        try:
+            manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("format") != FORMAT or manifest["key"].split(":")[0] != code_version():
+                notice("赣问已更新,正在重建索引")
+                return None
+            index = Index(version, verify)
+        except checksums.Damaged as exc:
+            notice(f"索引缓存 {version} 已损坏({exc}),正在重建")
+            return None
+        except (FileNotFoundError, VersionGone):
+            if _still_current(root) != version:
+                continue  # another process published a newer version and removed this one
+            notice(f"索引缓存 {version} 无法读取(文件缺失),正在重建")
+            return None
+        except Exception as exc:  # any unreadable index is rebuilt, whatever broke it
+            notice(f"索引缓存 {version} 无法读取({type(exc).__name__}),正在重建")
+            return None
+        versions.tidy(root, version)
+        return index
+    return None
+
+
+def _still_current(root: Path) -> Path | None:
+    try:
+        return current_version(root)
+    except ValueError:
         return None
 
 
 def open_index(
     folder: Path, res: Resources | None = None, notice: Notice = lambda _: None, *,
     rebuild: bool = False, add: Sequence[Path] = (), check_files: bool | None = None,
+    verify: bool | None = None,
 ) -> Index:
-    """The index of ``folder``: the cached one when current, else updated and published.
+    """The index of ``folder``: the cached one when current and undamaged (``verify``: its
+    contents compared with their checksums; by default only for a small index), else updated
+    and published.
 
     ``add`` names further folders whose articles join this index from now on. Whether the
     cached index is current is decided file by file for corpora under QUICK_CHECK_FROM files
     (or with ``check_files``), else by the folders' modification times, so that a process
-    serving a large archive starts without a stat per file.
+    serving a large archive starts without a stat per file. Processes sharing the cache folder
+    update one at a time; one that waited finds the corpus indexed by the other.
     """
     corpus_mod.check_folder(folder)  # a clear error for a missing folder before anything else
     root = index_root(folder)
-    old = None if rebuild else _open_current(root, notice)
-    version = code_version()
-    roots = [str(folder.resolve())] + [r for r in (old.manifest["roots"][1:] if old else [])]
-    roots += [str(Path(a).resolve()) for a in add if str(Path(a).resolve()) not in roots]
+    old = None if rebuild else _open_current(root, notice, verify)
+    roots = _roots(folder, old, add)
     quick = check_files is False or (check_files is None and old is not None
                                      and old.stats.files >= QUICK_CHECK_FROM)
     if (quick and old is not None and old.manifest["roots"] == roots
             and corpus_mod.folders_unchanged(old.manifest.get("folders", {}))):
         return old
     found, folders, unreadable = _scan([Path(r) for r in roots])
-    fingerprint = hashlib.sha256(json.dumps(sorted(
-        (k, f.size, f.mtime_ns) for k, f in found.items())).encode()).hexdigest()[:16]
-    key = f"{version}:{fingerprint}"
+    key = _key(found)
     if old is not None and old.key == key and old.manifest["roots"] == roots:
         return old
+    root.mkdir(parents=True, exist_ok=True)
+    with versions.update_lock(root, lambda: notice("另一个进程正在更新索引,等待其完成")):
+        if not rebuild:  # what another process published while this one scanned or waited
+            latest = _open_current(root, lambda _: None, verify)
+            if latest is not None and latest.key == key and latest.manifest["roots"] == roots:
+                return latest
+            old = latest
+        return _update(folder, root, old, roots, found, folders, unreadable, key, res, notice)
+
+
+def _roots(folder: Path, old: Index | None, add: Sequence[Path]) -> list[str]:
+    """The folders indexed: ``folder``, those added before, then those added now."""
+    roots = [str(folder.resolve())] + [r for r in (old.manifest["roots"][1:] if old else [])]
+    return roots + [str(Path(a).resolve()) for a in add if str(Path(a).resolve()) not in roots]
+
+
+def _key(found: dict[str, corpus_mod.FileInfo]) -> str:
+    """The index key of a corpus: this code's version and every file's name, size and time."""
+    fingerprint = hashlib.sha256(json.dumps(sorted(
+        (k, f.size, f.mtime_ns) for k, f in found.items())).encode()).hexdigest()[:16]
+    return f"{code_version()}:{fingerprint}"
+
+
+def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
+            found: dict[str, corpus_mod.FileInfo], folders: dict[str, int], unreadable: list[str],
+            key: str, res: Resources | None, notice: Notice) -> Index:
+    """Read the new and changed files, write a version with the unchanged files' rows kept,
+    and publish it (under the update lock)."""
     known = {f["path"]: f for f in old.files} if old else {}
     unchanged = {k for k, f in found.items() if k in known and _same(f, known[k])}
     todo = [k for k in found if k not in unchanged]
@@ -420,8 +494,7 @@ def open_index(
     # A file read with an error is never unchanged (see _same): it is read again each time,
     # so the files skipped are those of this update's results.
     skipped = unreadable + [f"{r.path}: {r.error}" for r in results if r.error]
-    root.mkdir(parents=True, exist_ok=True)
-    target = root / f"v{time.time_ns()}"
+    target = versions.new_version(root)
     tmp = root / f"{target.name}.tmp"
     tmp.mkdir()
     try:
@@ -430,8 +503,8 @@ def open_index(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    publish(root, target)
-    index = Index(target)
+    index = Index(target)  # marked as read before older versions are removed
+    versions.publish(root, target)
     if todo and time.monotonic() - started > 5:
         notice(f"已索引{len(todo)}个文件,用时{time.monotonic() - started:.0f}秒")
     return index

@@ -28,6 +28,8 @@ finally:
     else:
         sys.modules["pkg_resources"] = _hidden
 
+from . import checksums  # noqa: E402  (after jieba, whose import is arranged above)
+
 DATA = resources.files("retrieval") / "data"
 # Words at least this frequent in jieba's dictionary may be rejoined across a stray space.
 MIN_JOIN_FREQ = 50
@@ -74,15 +76,19 @@ def _place_lexicon() -> frozenset[str]:
     """Place names: jieba's dictionary words tagged ns (cached, reading it takes 0.2 s), the
     project's own, less generic nouns that jieba also tags ns."""
     cached = cache_dir() / f"places-jieba-{jieba.__version__}.txt"
-    if cached.exists():
-        words = set(cached.read_text(encoding="utf-8").split())
-    else:
+    try:
+        body = checksums.unsealed(cached.read_bytes())
+    except OSError:
+        body = None
+    if body is not None:
+        words = set(body.decode("utf-8").split())
+    else:  # not written yet, or damaged: read jieba's dictionary
         dict_path = Path(jieba.__file__).parent / "dict.txt"
         with dict_path.open(encoding="utf-8") as f:
             words = _tagged(f, PLACE_TAG)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         try:
-            tmp.write_text("\n".join(sorted(words)), encoding="utf-8")
+            tmp.write_bytes(checksums.sealed("\n".join(sorted(words)).encode("utf-8")))
             os.replace(tmp, cached)
         except OSError:  # read-only or full: read jieba's dictionary again next time
             tmp.unlink(missing_ok=True)

@@ -121,4 +121,39 @@ def test_compiled_kernel_agrees(monkeypatch):
             want[-1][1], rel=RTOL)  # the same documents, but for a tie at the k-th place
     ranked = [q for q in queries if any(t is not None and index.idf(t) > 0 for t in q)]
     assert len(calls) == 2 * len(ranked) > 0  # each query that ranks went through the kernel
-    assert not index._acc.any()  # the scratch space is left clean
+    assert not index._scratch.acc.any()  # the scratch space is left clean
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["maxscore", "compiled"])
+def test_threads_querying_one_index_get_the_sequential_results(monkeypatch, compiled):
+    """8 threads × 500 queries at once on one index, each result exactly the one a single
+    thread gets (the scratch arrays once were shared: threads summed into each other's)."""
+    import threading
+
+    import retrieval.bm25 as bm25_mod
+
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(400)]
+    weights = 1 / np.arange(1, 401) ** 1.1
+    weights /= weights.sum()
+    docs = [list(rng.choice(words, size=rng.integers(5, 60), p=weights)) for _ in range(3000)]
+    index, vocab = build(docs)
+    queries = [[vocab.get(t) for t in rng.choice(words, size=rng.integers(2, 8), p=weights)]
+               for _ in range(500)]
+    monkeypatch.setattr(bm25_mod, "COMPILED_FROM", 0 if compiled else 10**9)
+    wanted = [index.top(q, 10) for q in queries]
+    start = threading.Barrier(8)
+    got: dict[int, list] = {}
+
+    def run(n: int) -> None:
+        order = np.random.default_rng(n).permutation(len(queries))  # each thread its own order
+        start.wait()
+        got[n] = [(int(i), index.top(queries[i], 10)) for i in order]
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    differing = sum(result != wanted[i] for n in range(8) for i, result in got[n])
+    assert len(got) == 8 and differing == 0

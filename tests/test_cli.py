@@ -333,6 +333,19 @@ def test_index_prints_counts_of_the_bundled_corpus(tmp_path, engine):
     assert 1 <= articles <= passages
 
 
+def test_index_check_finds_a_damaged_index_and_rebuilds_it(tmp_path, joined_corpus):
+    first = ok(ganwen("--corpus", str(joined_corpus), "index", cwd=tmp_path)).stdout
+    folder = Path(re.search(r"index: (\S+)", first)[1])
+    path = folder / "passage_text.bin"
+    data = path.read_bytes()
+    path.write_bytes(data[:-4] + bytes(b ^ 0xFF for b in data[-4:]))  # the same size
+    checked = ganwen("--corpus", str(joined_corpus), "index", "--check", cwd=tmp_path)
+    assert checked.returncode == 0 and str(folder) not in checked.stdout
+    assert checked.stderr.count("\n") == 1 and "passage_text.bin" in checked.stderr
+    again = ok(ganwen("--corpus", str(joined_corpus), "index", "--check", cwd=tmp_path))
+    assert again.stderr == "" and again.stdout == checked.stdout  # intact now: nothing rebuilt
+
+
 def test_index_is_quiet_off_a_terminal_and_adds_folders(tmp_path, joined_corpus):
     extra = tmp_path / "more"
     extra.mkdir()

@@ -3,6 +3,8 @@ and bad questions."""
 
 from __future__ import annotations
 
+import json
+import random
 import re
 from decimal import Decimal
 from typing import get_args
@@ -182,3 +184,60 @@ def test_a_province_beside_a_city_does_not_hide_the_answer(engine):
 ])
 def test_official_long_names_find_their_short_form(engine, question, figure):
     assert engine.ask(question).answer.text == figure
+
+
+def _conversations() -> list[list[str]]:
+    """Every question of tests/data, a follow-up after the question it follows."""
+    items = {}
+    for path in sorted(DATA.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                items[f"{path.stem}:{item['id']}"] = (path.stem, item)
+    chats = []
+    for stem, item in items.values():
+        after = item.get("after")
+        chats.append([items[f"{stem}:{after}"][1]["q"], item["q"]] if after else [item["q"]])
+    return chats
+
+
+def test_threads_asking_one_engine_get_the_sequential_answers(engine, monkeypatch):
+    """8 threads × 500 questions at once on one Engine (over an Index whose caches are small
+    enough to churn): every response exactly the one a single thread gets."""
+    import threading
+
+    import retrieval.index as index_mod
+
+    monkeypatch.setattr(index_mod, "CACHED_ITEMS", 16)
+    shared = Engine(index_mod.Index(engine.index.folder), engine.res, engine.corpus)
+    chats = _conversations()
+
+    def run(chat: list[str]) -> list[str]:
+        out, context = [], None
+        for question in chat:
+            r = shared.ask(question, context=context)
+            out.append(r.model_dump_json())
+            context = r.context
+        return out
+
+    wanted = [run(chat) for chat in chats]
+    start = threading.Barrier(8)
+    differing: list[int] = []
+    asked: list[int] = []
+
+    def thread(n: int) -> None:
+        order = random.Random(n).choices(range(len(chats)), k=500)
+        start.wait()
+        count = 0
+        for i in order:
+            result = run(chats[i])
+            count += len(result)
+            differing.extend([i] if result != wanted[i] else [])
+        asked.append(count)
+
+    threads = [threading.Thread(target=thread, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(asked) == 8 and min(asked) >= 500 and differing == []

@@ -91,3 +91,33 @@ def test_a_cache_folder_that_cannot_be_written_still_answers(res, monkeypatch):
     fresh = Resources()
     assert fresh.quick_tokenizer is fresh.tokenizer
     assert tokens("南康2020年投资完成多少", fresh) == tokens("南康2020年投资完成多少", res)
+
+
+@pytest.mark.parametrize("damage", ["half", "flip", "meta"])
+def test_a_damaged_frozen_table_is_written_again(tmp_path, damage):
+    freq = {"南康": 120, "南": 0, "赣州经开区": 7, "经开区": 35}
+    userdict = tmp_path / "userdict.txt"
+    userdict.write_text("赣州经开区 7\n", encoding="utf-8")
+    full = SimpleNamespace(FREQ=freq, total=sum(freq.values()))
+    frozen_tokenizer(tmp_path, userdict, full)  # written
+    table = next(tmp_path.glob("jieba-frozen-*"))
+    path = table / ("meta.json" if damage == "meta" else "freq_values.npy")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if damage == "half"
+                     else data[:-8] + bytes(b ^ 0xFF for b in data[-8:]))
+    with pytest.raises(FileNotFoundError):
+        frozen_tokenizer(tmp_path, userdict)  # damaged: to be written again from a full table
+    assert dict(frozen_tokenizer(tmp_path, userdict, full).FREQ.items()) == freq
+
+
+@pytest.mark.parametrize("damage", [b"\xff\xfe garbage", "flip"])
+def test_a_damaged_place_list_is_read_again(res, monkeypatch, damage):
+    from retrieval import resources
+
+    cached = resources.cache_dir() / f"places-jieba-{resources.jieba.__version__}.txt"
+    resources._place_lexicon()  # written
+    data = cached.read_bytes()
+    cached.write_bytes(damage if isinstance(damage, bytes)
+                       else data.replace("南康".encode(), "南唐".encode()))
+    assert resources._place_lexicon() == res.places
+    assert cached.read_bytes() == data  # written again
