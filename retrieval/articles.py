@@ -98,14 +98,14 @@ def _has_body(lines: list[str]) -> bool:
     )
 
 
-def _segments(lines: list[str]) -> list[tuple[_Header | None, int, int]]:
+def segments(lines: list[str]) -> list[Segment]:
     """Cut the file at headers that come after body text: (header, first line, end line)."""
-    segments: list[tuple[_Header | None, int, int]] = []
+    found: list[Segment] = []
     current: _Header | None = None
     begin = 0
     for h in _headers(lines):
         if _has_body(lines[begin:h.start]):
-            segments.append((current, begin, h.start))
+            found.append((current, begin, h.start))
             begin, current = h.start, h
         elif current is None:
             current = h
@@ -116,16 +116,46 @@ def _segments(lines: list[str]) -> list[tuple[_Header | None, int, int]]:
                 current.title or h.title,
                 current.meta_line if current.meta_line is not None else h.meta_line,
             )
-    segments.append((current, begin, len(lines)))
-    return segments
+    found.append((current, begin, len(lines)))
+    return found
+
+
+Segment = tuple[_Header | None, int, int]  # an article's header, first line, end line
+
+
+def shifted(found: list[Segment], by: int) -> list[Segment]:
+    """The segments with every line number less ``by``: for a run of lines cut from a file."""
+    def move(h: _Header | None) -> _Header | None:
+        if h is None:
+            return None
+        return _Header(h.start - by, h.title, None if h.meta_line is None else h.meta_line - by)
+
+    return [(move(h), begin - by, end - by) for h, begin, end in found]
+
+
+def split_lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def split_articles(text: str, path: str, is_word: Callable[[str], bool]) -> list[Article]:
     """The articles in one file's text, each with title, date, source and clean paragraphs."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    stem = path.rsplit(".", 1)[0]  # the file's path in the corpus: unique, unlike its name
+    lines = split_lines(text)
+    return articles_in(lines, segments(lines), path, is_word)
+
+
+def article_id(path: str, n: int) -> str:
+    """The id of a file's ``n``-th article (from 1): the file's path in the corpus, unique
+    unlike its name, without its extension."""
+    return f"{path.rsplit('.', 1)[0]}#{n}"
+
+
+def articles_in(lines: list[str], found: list[Segment], path: str,
+                is_word: Callable[[str], bool]) -> list[Article]:
+    """The articles of the segments ``found`` in ``lines`` (a file's, or a run of them that a
+    large file was cut into), numbered from 1."""
+    stem = path.rsplit(".", 1)[0]
     articles: list[Article] = []
-    for header, begin, end in _segments(lines):
+    for header, begin, end in found:
         title, date, source = "", None, None
         skip: set[int] = set()
         if header is not None:
@@ -138,10 +168,10 @@ def split_articles(text: str, path: str, is_word: Callable[[str], bool]) -> list
                 if m := SOURCE.search(meta):
                     source = m["s"]
         if not title:
-            first = next((i for i in range(begin, end) if lines[i].strip()), None)
-            if first is not None and looks_like_title(lines[first]):
-                title = lines[first].strip()
-                skip.add(first)
+            top = next((i for i in range(begin, end) if lines[i].strip()), None)
+            if top is not None and looks_like_title(lines[top]):
+                title = lines[top].strip()
+                skip.add(top)
         body = [
             lines[i] for i in range(begin, end)
             if i not in skip and not is_meta_line(lines[i].strip())
@@ -154,7 +184,7 @@ def split_articles(text: str, path: str, is_word: Callable[[str], bool]) -> list
                 date = parse_date(m.group(0))
         if paragraphs:
             articles.append(Article(
-                id=f"{stem}#{len(articles) + 1}", path=path, title=title or stem.rsplit("/", 1)[-1],
+                id=article_id(path, len(articles) + 1), path=path, title=title or stem.rsplit("/", 1)[-1],
                 date=date, source=source, paragraphs=tuple(paragraphs),
             ))
     return articles

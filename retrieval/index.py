@@ -24,8 +24,9 @@ import shutil
 import threading
 import time
 import weakref
+from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -268,25 +269,24 @@ def _kept_columns(old: Index, keep: set[str]) -> _Columns:
     )
 
 
-def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
-    """The kept columns with the newly read files appended; the vocabulary merged and every
-    token id renumbered (ids are positions in the sorted vocabulary)."""
-    new_terms = {t for r in results for p in r.passages for t in p.tokens}
-    vocab = sorted(set(cols.vocab) | new_terms)
-    term_id = {t: i for i, t in enumerate(vocab)}
-    old_to_new = np.fromiter((term_id[t] for t in cols.vocab), dtype=np.int32,
-                             count=len(cols.vocab))
-    old_tokens = Ragged(old_to_new[np.asarray(cols.tokens.flat)] if len(cols.tokens.flat)
-                        else np.zeros(0, np.int32), cols.tokens.offsets)
+def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Columns, list[str]]:
+    """The kept columns with the newly read files appended, taken as they stream in (a file's
+    token strings become ids at once and are let go); the vocabulary merged and every token id
+    renumbered (ids are positions in the sorted vocabulary). Also the files that failed, as
+    "path: why"."""
     files, articles, article_file = list(cols.files), list(cols.articles), list(cols.article_file)
     texts, figures, mentions = list(cols.texts), list(cols.figures), list(cols.mentions)
     originals = list(cols.originals)
-    token_lists = []
+    seen: dict[str, int] = {}  # term → its id until the vocabulary is sorted
+    flat, offsets = array("i"), [0]
     a_idx, pos, keys, p_file, lengths = [], [], [], [], []
     for r in results:
-        f = len(files)
-        files.append({"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
-                      "replaced": r.replaced, "error": r.error})
+        if not r.part:
+            files.append({"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
+                          "replaced": r.replaced, "error": r.error})
+        elif r.error:  # a run of a large file: the rest of it is kept, the file reported
+            files[-1]["error"] = r.error
+        f = len(files) - 1
         base = len(articles)
         articles += [a.model_dump_json() for a in r.articles]
         article_file += [f] * len(r.articles)
@@ -295,27 +295,71 @@ def _add_results(cols: _Columns, results: Sequence[FileResult]) -> _Columns:
             figures.append(p.figures_json)
             mentions.append(p.mentions_json)
             originals.append(p.original)
-            token_lists.append([term_id[t] for t in p.tokens])
+            flat.extend(seen.setdefault(t, len(seen)) for t in p.token_list())
+            offsets.append(len(flat))
             a_idx.append(base + p.article)
             pos.append(p.position)
             keys.append(passage_key(p.text))
             p_file.append(f)
             lengths.append(len(p.text))
+    vocab = sorted(set(cols.vocab) | seen.keys())
+    term_id = {t: i for i, t in enumerate(vocab)}
+    old_to_new = np.fromiter((term_id[t] for t in cols.vocab), dtype=np.int32,
+                             count=len(cols.vocab))
+    new_to_new = np.fromiter((term_id[t] for t in seen), dtype=np.int32, count=len(seen))
+    old_tokens = Ragged(old_to_new[np.asarray(cols.tokens.flat)] if len(cols.tokens.flat)
+                        else np.zeros(0, np.int32), cols.tokens.offsets)
+    new_flat = np.frombuffer(flat, dtype=np.int32) if len(flat) else np.zeros(0, np.int32)
+    new_tokens = Ragged(new_to_new[new_flat] if len(new_flat) else new_flat,
+                        np.asarray(offsets, dtype=np.int64))
+    failed = [f"{entry['path']}: {entry['error']}" for entry in files[len(cols.files):]
+              if entry.get("error")]
     return _Columns(
         files=files, articles=articles, article_file=article_file, texts=texts, figures=figures,
         mentions=mentions, originals=originals,
-        tokens=concat_ragged([old_tokens, Ragged.from_lists(token_lists)]),
+        tokens=concat_ragged([old_tokens, new_tokens]),
         article_index=np.concatenate([cols.article_index, np.asarray(a_idx, np.int32)]),
         position=np.concatenate([cols.position, np.asarray(pos, np.int32)]),
         keys=np.concatenate([cols.keys, np.asarray(keys, np.int64)]),
         passage_file=np.concatenate([cols.passage_file, np.asarray(p_file, np.int32)]),
         lengths=np.concatenate([cols.lengths, np.asarray(lengths, np.int32)]),
         vocab=vocab,
+    ), failed
+
+
+def _in_path_order(cols: _Columns) -> _Columns:
+    """The columns with files in order of their path, and articles and passages in the order
+    of their file, then their own. Document ids, which break exact ties, then follow (file
+    path, position), so an index updated file by file and one rebuilt at once rank alike."""
+    paths = [f["path"] for f in cols.files]
+    order = sorted(range(len(paths)), key=paths.__getitem__)
+    if order == list(range(len(paths))):
+        return cols
+    new_file = np.empty(len(order), dtype=np.int64)
+    new_file[order] = np.arange(len(order))
+    a_file = new_file[np.asarray(cols.article_file, dtype=np.int64)]
+    a_order = np.lexsort((np.arange(len(a_file)), a_file))
+    new_article = np.empty(len(a_order), dtype=np.int64)
+    new_article[a_order] = np.arange(len(a_order))
+    rows = np.lexsort((np.arange(len(cols.passage_file)), new_file[cols.passage_file]))
+    pick = rows.tolist()
+    return _Columns(
+        files=[cols.files[i] for i in order],
+        articles=[cols.articles[i] for i in a_order.tolist()],
+        article_file=a_file[a_order].tolist(),
+        texts=[cols.texts[i] for i in pick], figures=[cols.figures[i] for i in pick],
+        mentions=[cols.mentions[i] for i in pick], originals=[cols.originals[i] for i in pick],
+        tokens=cols.tokens.take(rows),
+        article_index=new_article[cols.article_index[rows]].astype(np.int32),
+        position=cols.position[rows], keys=cols.keys[rows],
+        passage_file=new_file[cols.passage_file[rows]].astype(np.int32),
+        lengths=cols.lengths[rows], vocab=cols.vocab,
     )
 
 
 def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str],
            skipped: list[str], folders: dict[str, int]) -> None:
+    cols = _in_path_order(cols)
     articles = [Article.model_validate_json(a) for a in cols.articles]
     rows_of: list[list[int]] = [[] for _ in articles]
     for row, a in enumerate(cols.article_index.tolist()):
@@ -489,11 +533,11 @@ def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
     from .ingest import read_files
 
     results = read_files([(Path(found[k].path).parent, Path(found[k].path), k) for k in todo], res)
-    cols = _add_results(_kept_columns(old, unchanged) if old is not None else _empty_columns(),
-                        results)
+    cols, failed = _add_results(
+        _kept_columns(old, unchanged) if old is not None else _empty_columns(), results)
     # A file read with an error is never unchanged (see _same): it is read again each time,
     # so the files skipped are those of this update's results.
-    skipped = unreadable + [f"{r.path}: {r.error}" for r in results if r.error]
+    skipped = unreadable + failed
     target = versions.new_version(root)
     tmp = root / f"{target.name}.tmp"
     tmp.mkdir()

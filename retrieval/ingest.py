@@ -7,15 +7,23 @@ boundaries), how one file is processed (a file that cannot be read, or that brea
 reported in its result rather than stopping the index), and reading many files: in worker
 processes when there is much text, with a progress bar on a terminal. Merging the results into
 an index version is :mod:`retrieval.index`'s business.
+
+A large file (SPLIT_FROM_BYTES) is not left to one worker: its lines are converted to simplified
+script in chunks by all workers (OpenCC never converts across a line break), cut into articles
+once in this process, and the articles taken apart in runs of about RUN_CHARS characters by all
+workers, each run a result of its own, so results stream out instead of one file's passages
+piling up in one process (a 200 MB file once took 6.7 GB).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -36,6 +44,9 @@ if TYPE_CHECKING:
 
 PARALLEL_FROM_BYTES = 4 << 20  # below this much new text, worker start-up costs more than it saves
 CHUNK_FILES = 16
+SPLIT_FROM_BYTES = 16 << 20  # a file this large is taken apart by all workers, run by run
+RUN_CHARS = 1 << 20  # characters of a large file per chunk converted and per run taken apart
+TOKEN_SEP = "\n"  # between the tokens of PassageRecord.tokens (a passage holds no line break)
 
 Job = tuple[Path, Path, str]  # (corpus root, file path, the file's key in the index)
 
@@ -49,7 +60,12 @@ class PassageRecord(NamedTuple):
     figures_json: str  # the passage's figures, a JSON list of Figure dumps
     mentions_json: str  # its names and dates, a JSON list of Mention dumps (None fields left out)
     original: str  # the text in its file's script (retrieval.original); "" when it is the text
-    tokens: list[str]  # the passage's tokens, then its article's places'
+    # The passage's tokens, then its article's places', joined by TOKEN_SEP: one string takes a
+    # tenth of the memory of a list of short ones.
+    tokens: str
+
+    def token_list(self) -> list[str]:
+        return self.tokens.split(TOKEN_SEP) if self.tokens else []
 
 
 @dataclass
@@ -63,6 +79,22 @@ class FileResult:
     error: str | None = None
     articles: list[Article] = field(default_factory=list)  # without paragraphs (in passages)
     passages: list[PassageRecord] = field(default_factory=list)
+    # A large file comes as several results, one per run of articles: 0 for the first (its
+    # size, time and replaced bytes are the file's), then 1, 2, …
+    part: int = 0
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run of a large file's articles, to be taken apart on its own: the file's lines from
+    one article's first line to another's end, and the same lines in the file's script."""
+
+    key: str
+    part: int
+    lines: list[str]  # simplified
+    found: list[articles_mod.Segment]  # its articles' segments, numbered within ``lines``
+    script: str | None  # the lines simplified character by character (None: the file is simplified)
+    original: str | None  # the lines as the file has them (None: the file is simplified)
 
 
 def process_file(root: Path, path: Path, key: str | None, res: Resources) -> FileResult:
@@ -89,8 +121,17 @@ def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult
     text = res.simplified(source.text)
     # A file in traditional script keeps its own characters beside the simplified text.
     script = _same_length_simplified(source.text, text, res) if text != source.text else None
+    lines = articles_mod.split_lines(text)
+    found = articles_mod.articles_in(lines, articles_mod.segments(lines), key, res.is_word)
+    _add_articles(found, script, source.text, res, result)
+
+
+def _add_articles(articles: Iterable[Article], script: str | None, original: str,
+                  res: Resources, result: FileResult) -> None:
+    """Each article's places and year, and its passages' figures, mentions, original script
+    and tokens, appended to ``result``."""
     cursor = 0
-    for article in articles_mod.split_articles(text, key, res.is_word):
+    for article in articles:
         places = article_places(article.title, article.paragraphs, res)
         context = [t for place in places for t in tokens(place, res)]
         n = len(result.articles)
@@ -106,12 +147,92 @@ def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult
                                   ensure_ascii=False)
             # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
             # paragraph of the 萍乡 article that never names the city.
-            original = ""
+            text = ""
             if script is not None:
-                original, cursor = original_passage(passage, script, source.text, cursor,
-                                                    res.traditional)
-            result.passages.append(PassageRecord(n, position, passage, figures, mentions,
-                                                 original, tokens(passage, res, words) + context))
+                text, cursor = original_passage(passage, script, original, cursor,
+                                                res.traditional)
+            terms = TOKEN_SEP.join(tokens(passage, res, words) + context)
+            result.passages.append(PassageRecord(n, position, passage, figures, mentions, text,
+                                                 terms))
+
+
+def _converted(chunk: str, res: Resources) -> tuple[str, str | None]:
+    """A chunk of a large file's lines in simplified script, and simplified character by
+    character (None when the chunk is simplified already)."""
+    text = res.simplified(chunk)
+    return text, (_same_length_simplified(chunk, text, res) if text != chunk else None)
+
+
+def _chunks(lines: list[str], size: int) -> Iterator[tuple[int, int]]:
+    """Runs of whole lines of about ``size`` characters: (first line, end line)."""
+    begin, chars = 0, 0
+    for i, line in enumerate(lines):
+        chars += len(line) + 1
+        if chars >= size:
+            yield begin, i + 1
+            begin, chars = i + 1, 0
+    if begin < len(lines):
+        yield begin, len(lines)
+
+
+def _runs(key: str, lines: list[str], script: list[str] | None, original: list[str] | None,
+          found: list[articles_mod.Segment], first_part: int = 1) -> Iterator[Run]:
+    """A large file's articles in runs of about RUN_CHARS characters."""
+    start, chars, part = 0, 0, first_part
+    for n, (_, begin, end) in enumerate(found):
+        chars += sum(len(line) + 1 for line in lines[begin:end])
+        if chars >= RUN_CHARS or n == len(found) - 1:
+            b, e = found[start][1], end
+            yield Run(key, part, lines[b:e], articles_mod.shifted(found[start:n + 1], b),
+                      None if script is None else "\n".join(script[b:e]),
+                      None if original is None else "\n".join(original[b:e]))
+            part, start, chars = part + 1, n + 1, 0
+
+
+def _take_apart_run(run: Run, res: Resources) -> FileResult:
+    result = FileResult(run.key, 0, 0, part=run.part)
+    try:
+        articles = articles_mod.articles_in(run.lines, run.found, run.key, res.is_word)
+        _add_articles(articles, run.script, run.original or "", res, result)
+    except Exception as exc:  # reported for the file; the other runs are kept
+        result.error = f"could not be processed ({type(exc).__name__}: {exc})"
+        result.articles, result.passages = [], []
+    return result
+
+
+def _split_file(root: Path, path: Path, key: str, work: _Workers) -> Iterator[FileResult]:
+    """A large file taken apart run by run: first a result for the file itself (size, time,
+    replaced bytes, or its error), then one per run of articles."""
+    st = path.stat()
+    head = FileResult(key, st.st_size, st.st_mtime_ns)
+    try:
+        source = corpus_mod.read_file(path, root)
+    except OSError as exc:
+        head.error = exc.strerror or str(exc)
+        yield head
+        return
+    head.replaced = source.replaced_bytes
+    yield head
+    raw = articles_mod.split_lines(source.text)
+    del source
+    texts, scripts = [], []
+    for text, script in work.convert("\n".join(raw[b:e]) for b, e in _chunks(raw, RUN_CHARS)):
+        texts.append(text)
+        scripts.append(script)
+    traditional = any(script is not None for script in scripts)
+    lines = articles_mod.split_lines("\n".join(texts))
+    script_lines = (articles_mod.split_lines("\n".join(
+        t if c is None else c for t, c in zip(texts, scripts, strict=True)))
+        if traditional else None)
+    del texts, scripts
+    runs = _runs(key, lines, script_lines, raw if traditional else None,
+                 articles_mod.segments(lines))
+    count = 0  # a run numbers its articles from 1; a segment may yield none, so count here
+    for r in work.runs(runs):
+        r.articles = [a.model_copy(update={"id": articles_mod.article_id(key, count + n)})
+                      for n, a in enumerate(r.articles, 1)]
+        count += len(r.articles)
+        yield r
 
 
 def _same_length_simplified(original: str, simplified: str, res: Resources) -> str:
@@ -132,9 +253,42 @@ def _worker_init() -> None:
     _ = _worker_res.pos  # build the tagger once per worker, not per file
 
 
-def _worker(job: Job) -> FileResult:
+def _file_worker(job: Job) -> FileResult:
     assert _worker_res is not None
     return process_file(*job, _worker_res)
+
+
+def _convert_worker(chunk: str) -> tuple[str, str | None]:
+    assert _worker_res is not None
+    return _converted(chunk, _worker_res)
+
+
+def _run_worker(run: Run) -> FileResult:
+    assert _worker_res is not None
+    return _take_apart_run(run, _worker_res)
+
+
+@dataclass
+class _Workers:
+    """The three kinds of work, done in a pool of worker processes or, without one, here."""
+
+    res: Resources
+    pool: multiprocessing.pool.Pool | None = None
+
+    def files(self, jobs: Iterable[Job]) -> Iterator[FileResult]:
+        if self.pool is None:
+            return (process_file(*job, self.res) for job in jobs)
+        return self.pool.imap(_file_worker, jobs, chunksize=CHUNK_FILES)
+
+    def convert(self, chunks: Iterable[str]) -> Iterator[tuple[str, str | None]]:
+        if self.pool is None:
+            return (_converted(chunk, self.res) for chunk in chunks)
+        return self.pool.imap(_convert_worker, chunks)
+
+    def runs(self, runs: Iterable[Run]) -> Iterator[FileResult]:
+        if self.pool is None:
+            return (_take_apart_run(run, self.res) for run in runs)
+        return self.pool.imap(_run_worker, runs)
 
 
 def _progress(total_files: int, total_bytes: int) -> tqdm:
@@ -145,28 +299,41 @@ def _progress(total_files: int, total_bytes: int) -> tqdm:
                 leave=False, dynamic_ncols=True)
 
 
-def read_files(jobs: Sequence[Job], res: Resources) -> list[FileResult]:
-    """Every file (root, path, key) taken apart: in worker processes when there is much text;
-    results in the order of ``jobs``."""
-    paths = [path for _, path, _ in jobs]
-    total = sum(p.stat().st_size for p in paths)
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since the scan: process_file reports it
+        return 0
+
+
+def read_files(jobs: Sequence[Job], res: Resources) -> Iterator[FileResult]:
+    """Every file (root, path, key) taken apart, streamed: in worker processes when there is
+    much text; files in the order of ``jobs``, those of SPLIT_FROM_BYTES or more last, each as
+    several results (see :class:`FileResult`)."""
+    sizes = [_size(path) for _, path, _ in jobs]
+    total = sum(sizes)
     _ = res.tokenizer  # indexing: jieba's in-memory table, much faster per character
-    results: list[FileResult] = []
+    small = [job for job, size in zip(jobs, sizes, strict=True) if size < SPLIT_FROM_BYTES]
+    large = [job for job, size in zip(jobs, sizes, strict=True) if size >= SPLIT_FROM_BYTES]
+    workers = os.cpu_count() or 1
+    parallel = total >= PARALLEL_FROM_BYTES and workers >= 2
     articles = passages = 0
-    with _progress(len(paths), total) as bar:
-        def done(r: FileResult) -> None:
+    with contextlib.ExitStack() as stack:
+        bar = stack.enter_context(_progress(len(jobs), total))
+        pool = (stack.enter_context(multiprocessing.get_context("fork").Pool(
+            workers, initializer=_worker_init)) if parallel else None)
+        work = _Workers(res, pool)
+
+        def done(r: FileResult, size: int) -> FileResult:
             nonlocal articles, passages
-            results.append(r)
             articles, passages = articles + len(r.articles), passages + len(r.passages)
             bar.set_postfix(articles=articles, passages=passages, refresh=False)
-            bar.update(r.size)
+            bar.update(size)
+            return r
 
-        workers = os.cpu_count() or 1
-        if total < PARALLEL_FROM_BYTES or workers < 2:
-            for job in jobs:
-                done(process_file(*job, res))
-        else:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
-                for r in pool.imap(_worker, jobs, chunksize=CHUNK_FILES):
-                    done(r)
-    return results
+        for r in work.files(small):
+            yield done(r, r.size)
+        for root, path, key in large:  # the bar moves once a file is done; its counts before
+            for r in _split_file(root, path, key, work):
+                yield done(r, 0)
+            bar.update(_size(path))

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterable
-from functools import cache, cached_property
+import threading
+from collections.abc import Callable, Iterable
+from functools import cache, wraps
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import opencc
 import platformdirs
@@ -110,10 +112,41 @@ def _colloquial() -> tuple[tuple[str, tuple[str, ...]], ...]:
                         key=lambda r: -len(r[0])))
 
 
+T = TypeVar("T")
+_building = threading.RLock()
+
+
+def built_once(method: Callable[[Resources], T]) -> T:
+    """A property built on first use and kept, by one thread while others wait for it: the
+    engine is shared by threads, and Python 3.12 took the lock out of ``cached_property``."""
+    name = method.__name__
+
+    @wraps(method)
+    def get(self: Resources) -> T:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            pass
+        with _building:
+            if name not in self.__dict__:
+                self.__dict__[name] = method(self)
+            return self.__dict__[name]
+
+    return property(get)  # type: ignore[return-value]
+
+
+def _converter(config: str) -> opencc.OpenCC:
+    """An OpenCC converter with its tables loaded (it loads them lazily, unlocked, at the first
+    conversion: two threads converting at once could see them half built)."""
+    converter = opencc.OpenCC(config)
+    converter.convert("")
+    return converter
+
+
 class Resources:
     def __init__(self) -> None:
         jieba.setLogLevel(logging.WARNING)
-        self.t2s = opencc.OpenCC("t2s")
+        self.t2s = _converter("t2s")
         self.stopwords = frozenset((DATA / "stopwords.txt").read_text(encoding="utf-8").split())
         pairs = [line.split() for line in (DATA / "aliases.txt").read_text(encoding="utf-8")
                  .splitlines() if line.strip() and not line.startswith("#")]
@@ -125,7 +158,7 @@ class Resources:
         self.filler = frozenset(w for line in _table("filler.txt") for w in line.split())
         self.places = _place_lexicon()
 
-    @cached_property
+    @built_once
     def tokenizer(self) -> jieba.Tokenizer:
         """jieba with the project dictionary, its table loaded in memory (0.5–0.8 s)."""
         tokenizer = jieba.Tokenizer()
@@ -134,7 +167,7 @@ class Resources:
         tokenizer.load_userdict(str(DATA / "userdict.txt"))
         return tokenizer
 
-    @cached_property
+    @built_once
     def quick_tokenizer(self) -> jieba.Tokenizer:
         """The same segmentation over a memory-mapped table: instant to start, slower per
         character; for questions and other short texts."""
@@ -156,15 +189,15 @@ class Resources:
             return self.tokenizer
         return self.quick_tokenizer
 
-    @cached_property
+    @built_once
     def pos(self):
         import jieba.posseg  # 0.4 s to import, 0.5 s to load: index building only
 
         return jieba.posseg.POSTokenizer(self.tokenizer)
 
-    @cached_property
+    @built_once
     def s2t(self) -> opencc.OpenCC:
-        return opencc.OpenCC("s2t")
+        return _converter("s2t")
 
     def canonical(self, text: str) -> str:
         """``text`` with long official names in their short form, for tokenizing only."""
@@ -176,7 +209,7 @@ class Resources:
     def is_word(self, word: str) -> bool:
         return (self.cutter(word).FREQ.get(word) or 0) >= MIN_JOIN_FREQ
 
-    @cached_property
+    @built_once
     def _traditional_chars(self) -> frozenset[str]:
         """Characters t2s would change: those of its character table, and those a phrase
         rewrites. Text holding none of them is already simplified."""

@@ -3,6 +3,7 @@ environment)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,3 +39,18 @@ def break_processing(monkeypatch, marker: str) -> None:
         return real(text)
 
     monkeypatch.setattr(ingest, "extract_figures", extract)
+
+
+def conversations() -> list[list[str]]:
+    """Every question of tests/data, a follow-up after the question it follows."""
+    items = {}
+    for path in sorted(DATA.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                items[f"{path.stem}:{item['id']}"] = (path.stem, item)
+    chats = []
+    for stem, item in items.values():
+        after = item.get("after")
+        chats.append([items[f"{stem}:{after}"][1]["q"], item["q"]] if after else [item["q"]])
+    return chats

@@ -3,7 +3,6 @@ and bad questions."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from decimal import Decimal
@@ -15,7 +14,7 @@ from retrieval.engine import Engine
 from retrieval.evaluate import evaluate, in_conversations, read_items
 from retrieval.models import AnswerKind, FigureKind
 from retrieval.question import ANSWER_TYPES, QuestionError, answer_type
-from tests.helpers import DATA, SEEDS
+from tests.helpers import DATA, SEEDS, conversations
 
 
 def test_dev_set_meets_the_bar(engine):
@@ -186,21 +185,6 @@ def test_official_long_names_find_their_short_form(engine, question, figure):
     assert engine.ask(question).answer.text == figure
 
 
-def _conversations() -> list[list[str]]:
-    """Every question of tests/data, a follow-up after the question it follows."""
-    items = {}
-    for path in sorted(DATA.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                items[f"{path.stem}:{item['id']}"] = (path.stem, item)
-    chats = []
-    for stem, item in items.values():
-        after = item.get("after")
-        chats.append([items[f"{stem}:{after}"][1]["q"], item["q"]] if after else [item["q"]])
-    return chats
-
-
 def test_threads_asking_one_engine_get_the_sequential_answers(engine, monkeypatch):
     """8 threads × 500 questions at once on one Engine (over an Index whose caches are small
     enough to churn): every response exactly the one a single thread gets."""
@@ -210,7 +194,7 @@ def test_threads_asking_one_engine_get_the_sequential_answers(engine, monkeypatc
 
     monkeypatch.setattr(index_mod, "CACHED_ITEMS", 16)
     shared = Engine(index_mod.Index(engine.index.folder), engine.res, engine.corpus)
-    chats = _conversations()
+    chats = conversations()
 
     def run(chat: list[str]) -> list[str]:
         out, context = [], None
@@ -241,3 +225,28 @@ def test_threads_asking_one_engine_get_the_sequential_answers(engine, monkeypatc
     for t in threads:
         t.join()
     assert len(asked) == 8 and min(asked) >= 500 and differing == []
+
+
+def test_fresh_resources_used_by_threads_at_once_are_built_once(res):
+    """The first uses of a new Resources from 8 threads at once: one jieba table, one s2t
+    converter (OpenCC loads its tables at the first conversion, unlocked), the same results."""
+    import threading
+
+    from retrieval.resources import Resources
+
+    fresh = Resources()
+    start = threading.Barrier(8)
+    seen: list[tuple[int, int, str, str]] = []
+
+    def use() -> None:
+        start.wait()
+        seen.append((id(fresh.quick_tokenizer), id(fresh.s2t), fresh.traditional("南康区发展经济"),
+                     " ".join(fresh.quick_tokenizer.lcut("南康2020年投资完成多少"))))
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 8 and len(set(seen)) == 1
+    assert seen[0][2] == res.traditional("南康区发展经济")

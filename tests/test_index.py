@@ -14,7 +14,7 @@ import pytest
 from retrieval import index as index_mod
 from retrieval import ingest
 from retrieval.corpus import CorpusError
-from tests.helpers import SEEDS, break_processing, deny_reading
+from tests.helpers import SEEDS, break_processing, conversations, deny_reading
 
 ARTICLE = ("赣州经开区医疗床位总数达3910张,新增医疗床位1290张。全区村均集体经营性收入60.54万元,"
            "空气质量优良天数比例为99.4%。")
@@ -272,3 +272,38 @@ def test_symlink_loops_are_skipped_and_reported(res, tmp_path):
     skipped = " ".join(index.stats.skipped_files)
     for name in ("self.txt", "a.txt", "b.txt", "sub/up/"):
         assert name in skipped, skipped
+
+
+def test_an_index_updated_file_by_file_ranks_as_one_rebuilt(res, tmp_path):
+    """Files added one at a time in reverse order and the same files indexed at once: the
+    same passages in the same order (exact ties are broken by file path and position, not by
+    when a file came), so every question is answered alike."""
+    from retrieval.engine import Engine
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n, src in enumerate(sorted(SEEDS.glob("*.txt"), reverse=True)):
+        shutil.copy(src, corpus / src.name)
+        # A second copy under another name: its passages tie exactly with the first's.
+        (corpus / f"copy{n}.txt").write_text(src.read_text(encoding="utf-8")[:3000], "utf-8")
+        grown = index_mod.open_index(corpus, res)
+    rebuilt = index_mod.open_index(corpus, res, rebuild=True)
+    assert [p.text for p in grown.passages()] == [p.text for p in rebuilt.passages()]
+    assert [a.id for a in grown.iter_articles()] == [a.id for a in rebuilt.iter_articles()]
+    one, other = Engine(grown, res, corpus), Engine(rebuilt, res, corpus)
+    questions = [chat[-1] for chat in conversations()]
+    assert [one.ask(q).model_dump_json() for q in questions] == [
+        other.ask(q).model_dump_json() for q in questions]
+
+
+def test_an_unreadable_file_does_not_make_every_start_update(res, corpus, reads, monkeypatch):
+    """The file that failed is remembered by size and time: starts after it reuse the index,
+    quietly, without trying it again until something changes."""
+    (corpus / "bad.txt").write_text(ARTICLE, encoding="utf-8")
+    deny_reading(monkeypatch, "bad.txt")
+    first = index_mod.open_index(corpus, res)
+    notices: list[str] = []
+    for check_files in (None, True, None):
+        again = index_mod.open_index(corpus, res, notices.append, check_files=check_files)
+        assert again.folder == first.folder
+    assert notices == [] and len(reads) == 1

@@ -74,8 +74,8 @@ def test_a_file_becomes_articles_and_passage_records(res, tmp_path):
     assert {f["text"] for f in figures} >= {"3910张", "60.54万元", "99.4%"}
     assert all(first.text[f["start"]:f["end"]] == f["text"] for f in figures)
     places = result.articles[0].places
-    assert first.tokens[:len(tokens(first.text, res))] == tokens(first.text, res)
-    assert first.tokens[len(tokens(first.text, res)):] == [
+    assert first.token_list()[:len(tokens(first.text, res))] == tokens(first.text, res)
+    assert first.token_list()[len(tokens(first.text, res)):] == [
         t for place in places for t in tokens(place, res)]  # the article's places, after
     assert pickle.loads(pickle.dumps(result)) == result  # crosses to and from worker processes
 
@@ -116,9 +116,9 @@ def jobs(tmp_path):
 
 
 def test_parallel_and_serial_reading_agree(res, jobs, monkeypatch):
-    serial = read_files(jobs, res)
+    serial = list(read_files(jobs, res))
     monkeypatch.setattr(ingest, "PARALLEL_FROM_BYTES", 0)
-    parallel = read_files(jobs, res)
+    parallel = list(read_files(jobs, res))
     assert [r.path for r in serial] == [key for _, _, key in jobs]  # in the order of the jobs
     assert parallel == serial
     assert [r.path for r in serial if r.error] == ["unreadable.txt"]
@@ -161,3 +161,25 @@ def test_a_utf8_file_with_a_few_broken_bytes_stays_utf8():
     data = text.encode() + b"\xff" + text.encode()
     decoded, replaced = decode(data)
     assert replaced == 1 and decoded == text + "\ufffd" + text
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "workers"])
+def test_a_large_file_is_taken_apart_in_runs_as_a_whole_one(res, tmp_path, monkeypatch, parallel):
+    """A file over SPLIT_FROM_BYTES comes as a head result and one per run of articles, with
+    the same articles, ids, passages (and their original script: the seeds are traditional)
+    as the file taken apart whole."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    big = tmp_path / "big.txt"
+    big.write_text(text + "\n" + text.replace("2020年", "2021年"), encoding="utf-8")
+    whole = process_file(tmp_path, big, None, res)
+    monkeypatch.setattr(ingest, "SPLIT_FROM_BYTES", 1000)
+    monkeypatch.setattr(ingest, "RUN_CHARS", 5000)
+    monkeypatch.setattr(ingest, "PARALLEL_FROM_BYTES", 0 if parallel else 1 << 40)
+    runs = list(read_files([(tmp_path, big, "big.txt")], res))
+    assert [r.part for r in runs] == list(range(len(runs))) and len(runs) > 5
+    assert (runs[0].size, runs[0].mtime_ns, runs[0].articles) == (whole.size, whole.mtime_ns, [])
+    assert [a for r in runs for a in r.articles] == whole.articles
+    records = [p._replace(article=p.article + sum(len(q.articles) for q in runs[:n]))
+               for n, r in enumerate(runs) for p in r.passages]
+    assert records == whole.passages
+    assert any(p.original for p in records)
