@@ -3,6 +3,10 @@
 In memory only (a restart starts afresh), bounded (a least-recently-used map of at most
 ``capacity`` entries, so a hundred thousand chats cannot grow it without limit) and forgetful (an
 entry idle longer than ``ttl`` seconds is gone). The clock is injectable so tests need not sleep.
+
+The bot keeps conversations here as their JSON text (:func:`packed`, :func:`unpacked`): a
+remembered answer then takes about 0.6 KB instead of 1.5 KB as pydantic objects (measured with
+tracemalloc), so the 10,000 the bot may remember stay within a few megabytes.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from retrieval.models import Conversation
 
 V = TypeVar("V")
 
@@ -50,3 +56,11 @@ class Memory(Generic[V]):
 
     def pop(self, key: Hashable) -> None:
         self._items.pop(key, None)
+
+
+def packed(conversation: Conversation) -> str:
+    return conversation.model_dump_json()
+
+
+def unpacked(text: str | None) -> Conversation | None:
+    return None if text is None else Conversation.model_validate_json(text)

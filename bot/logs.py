@@ -25,6 +25,9 @@ _BODIES = (
     re.compile(r"(Parsing the server response ).*( failed)", re.DOTALL),
     re.compile(r"(Can not load invalid JSON data: ).*()", re.DOTALL),
 )
+# Records python-telegram-bot logs about a failure it then raises: the raise is reported (one
+# line at start-up, one by the bot's error handler), so these would only say it twice.
+_SAID_AGAIN = ("Can not load invalid JSON data",)
 
 
 def secrets_of(token: str) -> list[str]:
@@ -52,13 +55,11 @@ class RedactFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if message.startswith(_SAID_AGAIN):
+            return False
         clean = scrub(message, self.secret)
         if clean != message:
             record.msg, record.args = clean, None
-        if WITHHELD in clean and WITHHELD not in message:
-            # python-telegram-bot's "Can not load invalid JSON data" comes with json's traceback:
-            # noise, once the body it is about is withheld
-            record.exc_info = record.exc_text = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     admin_user_ids: IdSet = Field(frozenset(), validation_alias=_env("GANWEN_ADMIN_USER_IDS"))
     rate_limit: int = Field(10, ge=1, validation_alias=_env("GANWEN_RATE_LIMIT"))
     rate_period: float = Field(60.0, gt=0, validation_alias=_env("GANWEN_RATE_PERIOD"))
+    # Messages a second to the Bot API, all chats together: Telegram's limit is 30.
+    send_rate: float = Field(30.0, gt=0, validation_alias=_env("GANWEN_SEND_RATE"))
     # The bot's own cap, within the engine's (a longer question would get the engine's error).
     max_question_chars: int = Field(
         256, ge=1, le=MAX_CHARS, validation_alias=_env("GANWEN_MAX_QUESTION_CHARS"))

@@ -27,6 +27,7 @@ import asyncio
 import itertools
 import logging
 import secrets
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,9 +46,8 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import NetworkError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -58,22 +58,27 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from retrieval.engine import Engine
-from retrieval.models import Conversation, Response
+from retrieval.models import Response
 from retrieval.question import QuestionError
 
-from . import documents, feedback
+from . import documents, feedback, webhook
 from . import telegram_render as render
-from .conversations import Memory
+from .conversations import Memory, packed, unpacked
+from .sending import PatientLimiter
 from .settings import Settings
+from .updates import MAX_CONCURRENT_UPDATES, ChatByChat, ReadingBot
 
 log = logging.getLogger("ganwen.bot")
 
 STATE = "ganwen"
 ANSWER_PASSAGES = 12  # passages fetched per question: four pages of "更多"
 INLINE_RESULTS = 5
-FLOOD_RETRIES = 3  # a 429 is waited out this many times before a send gives up
+MAX_LIMITERS = 1024  # per-user rate limiters kept before the drained ones are dropped
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOP_GRACE = 5.0  # seconds the updates in hand get to finish once the bot is told to stop
 EXAMPLES = ("南康2020年投资完成多少", "赣州经开区医疗床位总数是多少", "萍乡企业上云多少家")
 COMMANDS = (
     ("ask", "提问,例如 /ask 南康2020年投资完成多少"),
@@ -87,13 +92,15 @@ FEEDBACK_PREFIX = "fb:"
 VOTE_BUTTONS = (("👍", "up"), ("👎", "down"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Thread:
     """What one of the bot's answers was asked in (``asked``: to page it or record a vote on it
-    as it was answered) and what a reply to it continues (``next``)."""
+    as it was answered) and what a reply to it continues (``next``), both packed
+    (:func:`conversations.packed`); ``asked`` is the very text the chat or the answer replied
+    to holds, so it costs nothing more."""
 
-    asked: Conversation | None
-    next: Conversation
+    asked: str | None
+    next: str
 
 
 @dataclass
@@ -101,8 +108,8 @@ class BotState:
     engine: Engine
     settings: Settings
     limiters: dict[int, AsyncLimiter] = field(default_factory=dict)
-    # (chat id, user id) of a private chat → its conversation
-    chats: Memory[Conversation] = field(init=False)
+    # (chat id, user id) of a private chat → its conversation, packed
+    chats: Memory[str] = field(init=False)
     # (chat id, message id) of one of the bot's answers → its thread
     threads: Memory[Thread] = field(init=False)
     feedback_path: Path | None = None  # None: feedback.jsonl in the cache folder
@@ -119,15 +126,29 @@ class BotState:
         """Per-user rate limit: at most ``rate_limit`` questions per ``rate_period`` seconds.
         A user over it is told so at once rather than kept waiting."""
         s = self.settings
+        if user_id not in self.limiters and len(self.limiters) >= MAX_LIMITERS:
+            self._forget_idle_users()
         limiter = self.limiters.setdefault(user_id, AsyncLimiter(s.rate_limit, s.rate_period))
         if not limiter.has_capacity():
             return False
         await limiter.acquire()  # returns at once: there is capacity
         return True
 
+    def _forget_idle_users(self) -> None:
+        """Drop the limiters that have drained (their users asked nothing within the period):
+        they hold no state a new one would not. What is left is at most the users who asked
+        within one period."""
+        for user_id, limiter in list(self.limiters.items()):
+            if limiter.has_capacity(limiter.max_rate):
+                del self.limiters[user_id]
+
 
 def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
-    return context.application.bot_data[STATE]
+    return state_of(context.application)
+
+
+def state_of(app: Application) -> BotState:
+    return app.bot_data[STATE]
 
 
 def say(key: str, **fields: object) -> str:
@@ -193,23 +214,24 @@ async def answer(message: Message, question: str, context: ContextTypes.DEFAULT_
     chat_key = _chat_key(message)
     asked = _continued(message, st, context.bot.id)
     try:
-        response = st.engine.ask(question, k=ANSWER_PASSAGES, context=asked)
+        response = st.engine.ask(question, k=ANSWER_PASSAGES, context=unpacked(asked))
     except QuestionError as exc:
         await message.reply_text(str(exc), do_quote=True)
         return
+    thread = Thread(asked, packed(response.context))
     if chat_key is not None:
-        st.chats.put(chat_key, response.context)
+        st.chats.put(chat_key, thread.next)
     if response.answer is None and not response.passages:
         sent = await message.reply_html(render.no_answer_message(response, EXAMPLES[:2]),
                                         do_quote=True)
-        st.threads.put((sent.chat_id, sent.message_id), Thread(asked, response.context))
+        st.threads.put((sent.chat_id, sent.message_id), thread)
         return
     messages = render.answer_messages(response)
     for n, text in enumerate(messages):
         last = n == len(messages) - 1
         sent = await message.reply_html(text, do_quote=True,
                                         reply_markup=keyboard(response, 0) if last else None)
-        st.threads.put((sent.chat_id, sent.message_id), Thread(asked, response.context))
+        st.threads.put((sent.chat_id, sent.message_id), thread)
 
 
 def _chat_key(message: Message) -> tuple[int, int] | None:
@@ -220,7 +242,7 @@ def _chat_key(message: Message) -> tuple[int, int] | None:
     return message.chat_id, user.id
 
 
-def _continued(message: Message, st: BotState, bot_id: int) -> Conversation | None:
+def _continued(message: Message, st: BotState, bot_id: int) -> str | None:
     """The conversation a question continues: a reply to one of the bot's answers continues that
     answer's; otherwise, in a private chat, the chat's; in a group, none (a fresh one)."""
     reply = message.reply_to_message
@@ -295,7 +317,7 @@ def _ask_again(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE
     thread = st.threads.get((answered.chat_id, answered.message_id))
     try:
         response = st.engine.ask(question_of(asked, context.bot.username), k=ANSWER_PASSAGES,
-                                 context=thread.asked if thread is not None else None)
+                                 context=unpacked(thread.asked) if thread is not None else None)
     except QuestionError:
         return None
     return (asked, response) if response.answer is not None or response.passages else None
@@ -450,8 +472,9 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if isinstance(context.error, NetworkError):
-        # The Bot API down, a 5xx, a timeout: expected now and then; one line, no traceback.
+    if isinstance(context.error, NetworkError | RetryAfter):
+        # The Bot API down, a 5xx, a timeout, a flood wait beyond the patience of
+        # bot.sending: expected now and then; one line, no traceback.
         log.warning("Bot API error: %s", context.error)
     else:
         log.error("update failed: %s", context.error, exc_info=context.error)
@@ -491,15 +514,13 @@ async def check_api(settings: Settings) -> str:
 
 
 def build_application(settings: Settings, engine: Engine) -> Application:
-    builder = (
-        Application.builder()
-        .token(settings.require_token())
-        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
-        .post_init(post_init)
+    bot = ReadingBot(
+        settings.require_token(), **_api_urls(settings),
+        request=HTTPXRequest(connection_pool_size=MAX_CONCURRENT_UPDATES),
+        get_updates_request=HTTPXRequest(),
+        rate_limiter=PatientLimiter(overall_max_rate=settings.send_rate),
     )
-    for option, url in _api_urls(settings).items():
-        builder = getattr(builder, option)(url)
-    app = builder.build()
+    app = Application.builder().bot(bot).concurrent_updates(ChatByChat()).build()
     app.bot_data[STATE] = BotState(engine=engine, settings=settings)
     message = filters.UpdateType.MESSAGE
     app.add_handler(TypeHandler(Update, gate), group=-1)
@@ -535,13 +556,46 @@ def webhook_secret(settings: Settings) -> str:
 def run(settings: Settings, engine: Engine) -> None:
     """Serve until SIGINT/SIGTERM: long polling, or a webhook when a webhook URL is set."""
     log.info("Bot API answers as @%s", asyncio.run(check_api(settings)))
-    app = build_application(settings, engine)
-    if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url, secret_token=webhook_secret(settings),
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(serve(build_application(settings, engine)))
+
+
+def _polling_failed(error: TelegramError) -> None:
+    """A failed getUpdates (the Bot API down, a 5xx): python-telegram-bot polls again, with
+    growing pauses; one line instead of its traceback."""
+    log.warning("Bot API error while polling: %s", error)
+
+
+async def serve(app: Application, stop: asyncio.Event | None = None) -> None:
+    """Run ``app`` until ``stop`` is set (by default: until SIGINT or SIGTERM), then stop within
+    seconds whatever the Bot API is doing: sends stop waiting out 429s and 5xx, and the updates
+    in hand get :data:`STOP_GRACE` seconds."""
+    settings = state_of(app).settings
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    hook = None
+    async with app:
+        await post_init(app)
+        if settings.webhook_url:
+            secret = webhook_secret(settings)
+            hook = webhook.WebhookServer(app, urlparse(settings.webhook_url).path, secret)
+            hook.start(settings.webhook_listen, settings.webhook_port)
+            await app.bot.set_webhook(settings.webhook_url, secret_token=secret,
+                                      allowed_updates=Update.ALL_TYPES)
+        elif app.updater is not None:
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES,
+                                            error_callback=_polling_failed)
+        await app.start()
+        await stop.wait()
+        log.info("stopping")
+        if isinstance(app.bot.rate_limiter, PatientLimiter):
+            app.bot.rate_limiter.stop()
+        if hook is not None:
+            await hook.stop()
+        elif app.updater is not None:
+            await app.updater.stop()
+        try:
+            await asyncio.wait_for(app.stop(), STOP_GRACE)
+        except TimeoutError:
+            log.warning("stopped without finishing the updates in hand")

@@ -100,13 +100,9 @@ class Run:
 def process_file(root: Path, path: Path, key: str | None, res: Resources) -> FileResult:
     """``key`` names the file in the index (its path under the corpus); articles take their
     ids from it, so two index.html in different folders stay apart."""
-    st = path.stat()
     key = key or str(path.relative_to(root))
-    result = FileResult(key, st.st_size, st.st_mtime_ns)
-    try:
-        source = corpus_mod.read_file(path, root)
-    except OSError as exc:
-        result.error = exc.strerror or str(exc)
+    result, source = _read(root, path, key)
+    if source is None:
         return result
     try:
         _take_apart(source, key, res, result)
@@ -114,6 +110,18 @@ def process_file(root: Path, path: Path, key: str | None, res: Resources) -> Fil
         result.error = f"could not be processed ({type(exc).__name__}: {exc})"
         result.articles, result.passages = [], []
     return result
+
+
+def _read(root: Path, path: Path, key: str) -> tuple[FileResult, SourceFile | None]:
+    """A file's result so far (its size and time, or its error) and its text, None if it cannot
+    be read."""
+    st = path.stat()
+    result = FileResult(key, st.st_size, st.st_mtime_ns)
+    try:
+        return result, corpus_mod.read_file(path, root)
+    except OSError as exc:
+        result.error = exc.strerror or str(exc)
+        return result, None
 
 
 def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult) -> None:
@@ -203,12 +211,8 @@ def _take_apart_run(run: Run, res: Resources) -> FileResult:
 def _split_file(root: Path, path: Path, key: str, work: _Workers) -> Iterator[FileResult]:
     """A large file taken apart run by run: first a result for the file itself (size, time,
     replaced bytes, or its error), then one per run of articles."""
-    st = path.stat()
-    head = FileResult(key, st.st_size, st.st_mtime_ns)
-    try:
-        source = corpus_mod.read_file(path, root)
-    except OSError as exc:
-        head.error = exc.strerror or str(exc)
+    head, source = _read(root, path, key)
+    if source is None:
         yield head
         return
     head.replaced = source.replaced_bytes

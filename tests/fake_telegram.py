@@ -32,6 +32,7 @@ import copy
 import html
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -163,6 +164,7 @@ class FakeTelegram:
         self._chats: dict[int, dict] = {}
         self._failures: dict[str, list[tuple[int, int | None, str | None]]] = {}
         self._delays: dict[str, list[float]] = {}
+        self._flaky: dict[str, tuple[float, tuple[int, ...], random.Random]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}  # file id -> (file path, content)
         self._httpd: ThreadingHTTPServer | None = None
         self._api = {n[5:].lower(): getattr(self, n) for n in dir(self) if n.startswith("_api_")}
@@ -184,8 +186,13 @@ class FakeTelegram:
             def log_message(self, *args):
                 pass
 
+        class Server(ThreadingHTTPServer):
+            # python-telegram-bot opens up to 256 connections at once; the default backlog of 5
+            # would reset some of them (a connection error Telegram's servers don't give)
+            request_queue_size = 1024
+
         self._stopping.clear()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
@@ -218,6 +225,13 @@ class FakeTelegram:
         with self._cond:
             self._failures.setdefault(method.lower(), []).extend(
                 [(status, retry_after, description)] * times)
+
+    def flaky(self, method: str, share: float, statuses: tuple[int, ...] = (429, 500, 502, 503),
+              seed: int = 0) -> None:
+        """From now on a ``share`` of the calls of ``method`` (drawn with ``seed``) fail with one
+        of ``statuses`` (a 429 with retry_after 1), after any failures queued by fail()."""
+        with self._cond:
+            self._flaky[method.lower()] = (share, statuses, random.Random(seed))
 
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` are answered only after ``seconds``."""
@@ -356,6 +370,16 @@ class FakeTelegram:
             update = self._push("message", msg)
         return update, update["message"]
 
+    def raw_update(self, **fields: Any) -> dict:
+        """Queue an update made of ``fields`` as given (say, a message python-telegram-bot cannot
+        parse); it gets the next update_id."""
+        with self._cond:
+            update = {"update_id": self._next_update, **fields}
+            self._next_update += 1
+            self._updates.append(update)
+            self._cond.notify_all()
+            return copy.deepcopy(update)
+
     def inline_query(self, query: str, *, user_id: int = 42, offset: str = "",
                      chat_type: str | None = "sender", username: str | None = "alice",
                      first_name: str = "Alice") -> dict:
@@ -389,12 +413,7 @@ class FakeTelegram:
         return json.dumps(scope or {"type": "default"}, sort_keys=True)
 
     def _push(self, kind: str, obj: dict) -> dict:
-        with self._cond:
-            update = {"update_id": self._next_update, kind: obj}
-            self._next_update += 1
-            self._updates.append(update)
-            self._cond.notify_all()
-            return copy.deepcopy(update)
+        return self.raw_update(**{kind: obj})
 
     def _new_message(self, chat: dict, sender: dict, **fields) -> dict:
         mid = self._msg_ids[chat["id"]] = self._msg_ids.get(chat["id"], 0) + 1
@@ -422,6 +441,10 @@ class FakeTelegram:
                                          "description": f"Bad Request: {exc}"})
         with self._cond:
             failure = (self._failures.get(method.lower()) or [None]).pop(0)
+            if failure is None and method.lower() in self._flaky:
+                share, statuses, rng = self._flaky[method.lower()]
+                if rng.random() < share:
+                    failure = (rng.choice(statuses), None, None)
             pause = (self._delays.get(method.lower()) or [0]).pop(0)
             call = Call(method, params, time.monotonic())
             self._calls.append(call)

@@ -8,9 +8,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +15,7 @@ from bot.logs import REDACTED, RedactFilter
 from bot.settings import SettingsError, load_settings
 from retrieval.question import MAX_CHARS
 from tests.fake_telegram import TOKEN, FakeTelegram
-
-GANWEN = Path(sys.executable).parent / "ganwen"
+from tests.helpers import GANWEN, ganwen_bot, stop_bot
 
 
 def run(args, env, cwd, timeout=60):
@@ -31,32 +27,37 @@ def run(args, env, cwd, timeout=60):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_bot_answers_and_stops_on_signal(tmp_path, sig):
     with FakeTelegram() as tg:
-        tg.fail("sendMessage", 500)  # one failure on the way: logged, apologized, survived
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": tg.base_url}
-        proc = subprocess.Popen([str(GANWEN), "bot"], cwd=tmp_path, env=env, text=True,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        try:
-            tg.wait_for_sync("getUpdates", timeout=60, answered=False)
+        tg.fail("sendMessage", 500)  # one failure on the way: logged, sent again, survived
+        with ganwen_bot(tg, tmp_path) as proc:
             tg.user_message("你好")
             tg.user_message("南康2020年投资完成多少")
             sent = tg.wait_for_sync(
                 "sendMessage", timeout=30, predicate=lambda c: "509.69亿元" in c.params["text"])
             assert sent[0].params["parse_mode"] == "HTML"
             assert {c["command"] for c in tg.my_commands()} >= {"ask", "help"}
-            start = time.monotonic()
-            proc.send_signal(sig)
-            out, err = proc.communicate(timeout=15)
-            stopped_in = time.monotonic() - start
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+            out, err, stopped_in = stop_bot(proc, sig, tmp_path)
     assert proc.returncode == 0, err
     assert stopped_in < 5
     assert TOKEN not in out + err
-    assert "Bot API error" in err  # the injected 500 was logged in one line …
+    assert "trying again" in err  # the injected 500 was logged in one line …
     assert "Traceback" not in err
     assert "Traceback" not in out  # … and nothing leaked to stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_bot_stops_within_seconds_during_a_429_storm(tmp_path, sig):
+    """Every send answered 429 "retry after 5": ten questions in hand, each waiting, and the
+    bot is told to stop."""
+    with FakeTelegram() as tg:
+        tg.fail("sendMessage", 429, times=1000, retry_after=5)
+        with ganwen_bot(tg, tmp_path) as proc:
+            for user in range(100, 110):
+                tg.user_message("南康2020年投资完成多少", user_id=user)
+            tg.wait_for_sync("sendMessage", count=10, timeout=30)
+            out, err, stopped_in = stop_bot(proc, sig, tmp_path)
+    assert proc.returncode == 0, err
+    assert stopped_in < 5
+    assert "Traceback" not in err + out
 
 
 def test_missing_token_is_one_clear_line(tmp_path):

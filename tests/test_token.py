@@ -40,11 +40,13 @@ def assert_no_token(result: subprocess.CompletedProcess[str]) -> None:
 
 
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """The last line on stderr: ``ganwen: error: …``, after the log lines."""
+    """The last line on stderr: ``ganwen: error: …``, after the log lines, none of which
+    reports the failure again."""
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    line = result.stderr.strip().splitlines()[-1]
+    *before, line = result.stderr.strip().splitlines()
     assert line.startswith("ganwen: error: ")
+    assert not [b for b in before if " ERROR " in b or " WARNING " in b or " CRITICAL " in b]
     return line
 
 
@@ -123,7 +125,7 @@ def test_unused_port_error_has_no_token(tmp_path):
     assert_no_token(result)
 
 
-@pytest.mark.parametrize("status", [500, 502, 503])
+@pytest.mark.parametrize("status", [500, 502, 503, 302])
 def test_error_page_echoing_the_url_leaks_neither_token_nor_body(tmp_path, status):
     with echo_server(status, "text/html", PAGE) as base:
         result = run_bot(base, tmp_path)
