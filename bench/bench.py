@@ -10,7 +10,9 @@ Load, query and memory are measured in a fresh process per system (bench/probe.p
 of two (a restart: the index's pages in the OS cache, numba's compiled code in its cache): load
 is opening the saved index until the first question is answered; query is top-10 for
 pre-tokenized questions; answer is ganwen's whole ask() (tokenize, search, choose the figure);
-RSS is the process's peak resident memory.
+RSS is the process's peak resident memory. Query and answer are measured twice: on a quiet
+machine, then *busy*, while a bounded background process burns one core (bench/probe.py), as
+on a host that also runs other programs.
 """
 
 from __future__ import annotations
@@ -138,14 +140,17 @@ def fmt(v, digits=2) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| N | system | build s | load s | query p50 / p95 ms | answer (query + figure) p50 ms | RSS MB |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| N | system | build s | load s | query p50 / p95 ms | query p50 / p95 ms, busy "
+             "| answer (query + figure) p50 ms, quiet / busy | RSS MB |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        query = (f"{fmt(r.get('query_p50'), 3)} / {fmt(r.get('query_p95'), 3)}"
-                 if r.get("query_p50") is not None else "—")
+        queries = [f"{fmt(r.get('query_p50' + s), 3)} / {fmt(r.get('query_p95' + s), 3)}"
+                   if r.get("query_p50" + s) is not None else "—" for s in ("", "_busy")]
         note = f" ({r['note']})" if r.get("note") else ""
+        answer = (f"{fmt(r.get('answer_p50'), 2)} / {fmt(r.get('answer_p50_busy'), 2)}"
+                  if r.get("answer_p50") is not None else "—")
         lines.append(f"| {r['N']:,} | {r['system']}{note} | {fmt(r.get('build_s'), 1)} | "
-                     f"{fmt(r.get('load_s'))} | {query} | {fmt(r.get('answer_p50'), 2)} | "
+                     f"{fmt(r.get('load_s'))} | {queries[0]} | {queries[1]} | {answer} | "
                      f"{fmt(r.get('rss_mb'), 0)} |")
     return "\n".join(lines)
 

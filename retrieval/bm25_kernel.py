@@ -4,8 +4,14 @@ k in a heap, in one pass each, with numba.
 At a million passages a question's terms have ~600,000 postings; numpy's scatter-add and
 selection over them cost ~4 ms, as much as the rest of answering. Compiled loops do it in about
 a millisecond (the same loops bm25s compiles; it then ranks all N documents, this only the
-touched ones), and one query uses every core: each thread takes a range of documents, finds
-its part of each posting list by bisection, and keeps its own top k. This module, and so
+touched ones).
+
+A query runs on one thread unless its postings are long enough (:data:`POSTINGS_PER_THREAD`
+each) to pay for more: at a million passages two threads saved nothing on a quiet machine and
+cost 20× on a busy one, where a thread waits for a core another process holds. Then each thread
+takes a range of documents, finds its part of each posting list by bisection, and keeps its own
+top k; OpenMP's threads sleep between queries instead of spinning (``OMP_WAIT_POLICY``), so an
+idle bot burns no core. This module, and so
 numba, is imported only for an index that large (its import and the cached compiled code cost
 ~0.3 s at start-up), and its compiled code is cached in ganwen's cache folder, so only the
 first run on a machine compiles.
@@ -21,6 +27,9 @@ import numpy as np
 from .resources import cache_dir
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read by OpenMP when numba starts it
+
+POSTINGS_PER_THREAD = 2_000_000  # a query's postings that pay for one more thread
 
 from numba import get_num_threads, njit, prange, threading_layer  # noqa: E402  (numba reads NUMBA_CACHE_DIR at import)
 
@@ -41,8 +50,7 @@ def _lower_bound(indices, lo, hi, doc):  # pragma: no cover - compiled
     return lo
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _blocks(data, indices, indptr, terms, weights, acc, touched, k, blocks):  # pragma: no cover
+def _blocks_py(data, indices, indptr, terms, weights, acc, touched, k, blocks):  # pragma: no cover
     """Each thread sums the postings of its own range of documents (so no two write the same
     score) and keeps that range's top k; returns every block's heap, to be merged."""
     n_docs = acc.shape[0]
@@ -70,6 +78,10 @@ def _blocks(data, indices, indptr, terms, weights, acc, touched, k, blocks):  # 
     return out_d, out_s
 
 
+_one_block = njit(cache=True, nogil=True)(_blocks_py)  # prange runs as range: no thread pool
+_blocks = njit(cache=True, nogil=True, parallel=True)(_blocks_py)
+
+
 class _Launch:
     """Whether parallel kernels may be launched from several Python threads at once. numba's
     OpenMP and TBB threading layers allow it; its fallback ``workqueue`` layer aborts the
@@ -84,7 +96,12 @@ def top_k(data, indices, indptr, terms, weights, acc, touched, k):
     """Documents and scores of the k best (unordered), over one block of documents per thread;
     ``acc`` (scores) and ``touched`` are scratch arrays of the number of documents, ``acc`` left
     all zero. Safe to call from several threads, each with scratch arrays of its own."""
-    args = (data, indices, indptr, terms, weights, acc, touched, k, get_num_threads())
+    postings = int((indptr[terms + 1] - indptr[terms]).sum())
+    blocks = min(get_num_threads(), postings // POSTINGS_PER_THREAD)
+    if blocks <= 1:
+        docs, scores = _one_block(data, indices, indptr, terms, weights, acc, touched, k, 1)
+        return docs[0][docs[0] >= 0], scores[0][docs[0] >= 0]
+    args = (data, indices, indptr, terms, weights, acc, touched, k, blocks)
     if _Launch.concurrent:
         docs, scores = _blocks(*args)
     else:

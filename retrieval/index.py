@@ -549,6 +549,7 @@ def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
         raise
     index = Index(target)  # marked as read before older versions are removed
     versions.publish(root, target)
+    res.freeze_table()
     if todo and time.monotonic() - started > 5:
         notice(f"已索引{len(todo)}个文件,用时{time.monotonic() - started:.0f}秒")
     return index

@@ -183,6 +183,11 @@ class Resources:
         except OSError:  # a read-only or full cache folder: the in-memory table answers too
             return self.tokenizer
 
+    def freeze_table(self) -> None:
+        """Make sure the memory-mapped table of :attr:`quick_tokenizer` is written: an index
+        build calls this, so the start after it need not load jieba's table to write it."""
+        self.quick_tokenizer  # noqa: B018 (built on first use)
+
     def cutter(self, text: str) -> jieba.Tokenizer:
         """The tokenizer for ``text``: the in-memory one once it is loaded or for long texts."""
         if "tokenizer" in self.__dict__ or len(text) > QUICK_MAX_CHARS:

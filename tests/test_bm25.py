@@ -90,11 +90,19 @@ def test_top_is_sorted_positive_and_reusable(engine, res):
     assert engine.index.top(query, 10) == first  # the scratch space was left clean
 
 
-def test_compiled_kernel_agrees(monkeypatch):
+@pytest.mark.parametrize("per_thread", [None, 1], ids=["one thread", "blocks"])
+def test_compiled_kernel_agrees(monkeypatch, per_thread):
     """Large indexes rank with a numba kernel; forced on here, it must rank as numpy does
-    (which the tests above hold to rank-bm25)."""
+    (which the tests above hold to rank-bm25): on one thread, as queries this short run, and
+    over blocks of documents, one per thread, as a query with long postings runs."""
     import retrieval.bm25 as bm25_mod
     from retrieval import bm25_kernel
+
+    launches = []
+    real_blocks = bm25_kernel._blocks
+    monkeypatch.setattr(bm25_kernel, "_blocks", lambda *a: launches.append(a) or real_blocks(*a))
+    if per_thread is not None:
+        monkeypatch.setattr(bm25_kernel, "POSTINGS_PER_THREAD", per_thread)
 
     rng = np.random.default_rng(11)
     words = [f"w{i}" for i in range(300)]
@@ -122,9 +130,12 @@ def test_compiled_kernel_agrees(monkeypatch):
     ranked = [q for q in queries if any(t is not None and index.idf(t) > 0 for t in q)]
     assert len(calls) == 2 * len(ranked) > 0  # each query that ranks went through the kernel
     assert not index._scratch.acc.any()  # the scratch space is left clean
+    parallel = per_thread is not None and bm25_kernel.get_num_threads() > 1
+    assert len(launches) == (len(calls) if parallel else 0)  # short postings: no thread pool
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["maxscore", "compiled"])
+@pytest.mark.parametrize("compiled", [None, "one", "blocks"],
+                         ids=["maxscore", "compiled", "compiled in blocks"])
 def test_threads_querying_one_index_get_the_sequential_results(monkeypatch, compiled):
     """8 threads × 500 queries at once on one index, each result exactly the one a single
     thread gets (the scratch arrays once were shared: threads summed into each other's)."""
@@ -141,6 +152,10 @@ def test_threads_querying_one_index_get_the_sequential_results(monkeypatch, comp
     queries = [[vocab.get(t) for t in rng.choice(words, size=rng.integers(2, 8), p=weights)]
                for _ in range(500)]
     monkeypatch.setattr(bm25_mod, "COMPILED_FROM", 0 if compiled else 10**9)
+    if compiled == "blocks":
+        from retrieval import bm25_kernel
+
+        monkeypatch.setattr(bm25_kernel, "POSTINGS_PER_THREAD", 1)
     wanted = [index.top(q, 10) for q in queries]
     start = threading.Barrier(8)
     got: dict[int, list] = {}

@@ -307,3 +307,18 @@ def test_an_unreadable_file_does_not_make_every_start_update(res, corpus, reads,
         again = index_mod.open_index(corpus, res, notices.append, check_files=check_files)
         assert again.folder == first.folder
     assert notices == [] and len(reads) == 1
+
+
+def test_a_build_leaves_the_table_questions_are_cut_with(tmp_path, monkeypatch):
+    """The memory-mapped jieba table is written by the build, while jieba's table is loaded,
+    so the start after a first build does not load it again to write it."""
+    from retrieval.resources import Resources
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GANWEN_CACHE_DIR", str(cache))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(next(SEEDS.glob("001_*.txt")), corpus)
+    index_mod.open_index(corpus, Resources())
+    (table,) = cache.glob("jieba-frozen-*")
+    assert (table / "meta.json").exists() and not table.name.endswith(".tmp")
