@@ -155,9 +155,10 @@ def _tag(res: Resources, s: str) -> str | None:
 def _segment(text: str, res: Resources, cut: Sequence[str] | None = None) -> _Passage:
     res.pos.makesure_userdict_loaded()  # the project dictionary's tags into the tag table
     words, pos = [], 0
+    freq, tags = res.tokenizer.FREQ, res.pos.word_tag_tab  # _tag's, looked up once
     # HMM on: 徐兵, 何善锦 come out as words of their own
     for w in cut if cut is not None else res.tokenizer.cut(text):
-        words.append(_Word(w, _tag(res, w), pos, pos + len(w)))
+        words.append(_Word(w, tags.get(w) if freq.get(w) else None, pos, pos + len(w)))
         pos += len(w)
     return _Passage(text, words, {w.start: i for i, w in enumerate(words)},
                     [w.start for w in words], res)

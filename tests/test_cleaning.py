@@ -144,3 +144,25 @@ def test_a_long_line_mentioning_site_words_is_prose_not_chrome():
     assert len(prose) > 120 and not is_chrome(prose)
     assert is_chrome("联系电话:0797-1234567")  # short furniture still goes
     assert is_chrome("关注微信公众号")
+
+
+def test_converting_only_the_clauses_that_need_it_equals_converting_all(res):
+    """Long texts are converted clause by clause, only where t2s may change something: the
+    same text as one pass over all of it, for traditional, simplified and mixed text."""
+    import random
+
+    rng = random.Random(7)
+    pieces = [seed_text(p) for p in ("000", "001", "002", "003", "004")]
+    simplified = [res.t2s.convert(p) for p in pieces]
+    marks = list("。,，、：;；！?\n…") + ["", "", ""]
+    for _ in range(30):
+        parts = []
+        for _ in range(rng.randint(1, 40)):
+            source = rng.choice(pieces + simplified)
+            start = rng.randrange(len(source))
+            parts.append(source[start:start + rng.randint(1, 400)] + rng.choice(marks))
+        text = "".join(parts)
+        assert res.simplified(text) == res.t2s.convert(text)
+    # simplified text with the characters t2s may change (么, 乾 …) here and there
+    text = "什么时候去乾坤湾,覆盖率达到百分之九十。" * 20 + "没有这样的字。" * 50
+    assert res.simplified(text) == res.t2s.convert(text)

@@ -322,3 +322,46 @@ def test_a_build_leaves_the_table_questions_are_cut_with(tmp_path, monkeypatch):
     index_mod.open_index(corpus, Resources())
     (table,) = cache.glob("jieba-frozen-*")
     assert (table / "meta.json").exists() and not table.name.endswith(".tmp")
+
+
+def test_compiled_and_pure_jieba_cut_alike(res, tmp_path):
+    """Passages are cut by jieba-next (compiled), questions by jieba itself: the same words
+    on the seeds as written (traditional script), simplified, generated text and runs of
+    characters neither dictionary nor model knows."""
+    import sys
+
+    from retrieval.resources import compiled_tokenizer, pure_tokenizer
+    from tests.helpers import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth import write_corpus
+
+    write_corpus(tmp_path / "synth", 300, seed=9)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts += [res.simplified(t) for t in texts]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "synth").iterdir())]
+    texts.append("跟蹤幫扶機(jī)制,鬱鬱蔥蔥的龘靐齉爩 GDP增长6.5%,PM2.5 1+2+N 2020年")
+    compiled, pure = compiled_tokenizer(), pure_tokenizer()
+    for tokenizer in (compiled, pure):
+        tokenizer.tmp_dir = str(tmp_path)
+        tokenizer.load_userdict(str(Path(ingest.__file__).parent / "data" / "userdict.txt"))
+    assert type(compiled) is not type(pure)
+    for text in texts:
+        assert compiled.lcut(text) == pure.lcut(text)
+
+
+def test_an_index_cut_by_pure_jieba_ranks_as_one_cut_by_jieba_next(tmp_path, monkeypatch):
+    """Where jieba-next's wheel is missing, jieba cuts the passages: the same index."""
+    from retrieval.resources import Resources
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    built = {}
+    for pure in ("", "1"):
+        monkeypatch.setenv("GANWEN_PURE_JIEBA", pure)
+        monkeypatch.setenv("GANWEN_CACHE_DIR", str(tmp_path / f"cache{pure}"))
+        index = index_mod.open_index(corpus, Resources())
+        built[pure] = ([index.doc_tokens(d) for d in range(len(index))],
+                       [a.model_dump() for a in index.iter_articles()])  # places among them
+        assert type(Resources().tokenizer).__module__.startswith("jieba_next" if not pure else "jieba")
+    assert built[""] == built["1"] and len(built[""][0]) > 50
