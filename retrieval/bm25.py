@@ -125,7 +125,7 @@ class Bm25:
         docs, scores = bm25_kernel.top_k(
             self.data, self.indices, self.indptr, np.array([t for t, _ in weighted], np.int64),
             np.array([n for _, n in weighted], np.float32), self._scratch_array("acc", np.float32),
-            self._scratch_array("touched", np.int64), k)
+            self._scratch_array("touched", np.int64), k, self.upper)
         order = np.lexsort((docs, -scores))[:k]
         return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
 

@@ -6,8 +6,8 @@ selection over them cost ~4 ms, as much as the rest of answering. Compiled loops
 a millisecond (the same loops bm25s compiles; it then ranks all N documents, this only the
 touched ones).
 
-A query runs on one thread unless its postings are long enough (:data:`POSTINGS_PER_THREAD`
-each) to pay for more: at a million passages two threads saved nothing on a quiet machine and
+A query runs on one thread, by MaxScore (:func:`_maxscore`), unless its postings are long enough
+(:data:`POSTINGS_PER_THREAD` each) to pay for more: at a million passages two threads saved nothing on a quiet machine and
 cost 20× on a busy one, where a thread waits for a core another process holds. Then each thread
 takes a range of documents, finds its part of each posting list by bisection, and keeps its own
 top k; OpenMP's threads sleep between queries instead of spinning (``OMP_WAIT_POLICY``), so an
@@ -78,8 +78,108 @@ def _blocks_py(data, indices, indptr, terms, weights, acc, touched, k, blocks): 
     return out_d, out_s
 
 
-_one_block = njit(cache=True, nogil=True)(_blocks_py)  # prange runs as range: no thread pool
 _blocks = njit(cache=True, nogil=True, parallel=True)(_blocks_py)
+
+
+@njit(cache=True, nogil=True)
+def _kth(acc, touched, n, k):  # pragma: no cover - compiled
+    """The k-th best score among the n touched documents, by a heap of the k best whose root
+    is the worst kept (one pass; numba's np.partition sorts)."""
+    heap = np.empty(k, np.float32)
+    size = 0
+    for i in range(n):
+        s = acc[touched[i]]
+        if size < k:
+            j = size
+            size += 1
+            while j > 0 and heap[(j - 1) // 2] > s:
+                heap[j] = heap[(j - 1) // 2]
+                j = (j - 1) // 2
+            heap[j] = s
+        elif s > heap[0]:
+            j = 0
+            while True:
+                child = 2 * j + 1
+                if child >= k:
+                    break
+                if child + 1 < k and heap[child + 1] < heap[child]:
+                    child += 1
+                if heap[child] >= s:
+                    break
+                heap[j] = heap[child]
+                j = child
+            heap[j] = s
+    return heap[0]
+
+
+@njit(cache=True, nogil=True)
+def _keep_reachable(acc, touched, n, bar):  # pragma: no cover - compiled
+    """Keep at the front of ``touched`` the documents scoring at least ``bar``, clearing the
+    others' scores; returns how many are kept."""
+    kept = 0
+    for i in range(n):
+        d = touched[i]
+        if acc[d] >= bar:
+            touched[kept] = d
+            kept += 1
+        else:
+            acc[d] = 0.0
+    return kept
+
+
+@njit(cache=True, nogil=True)
+def _maxscore(data, indices, indptr, terms, weights, left, acc, touched, k):  # pragma: no cover
+    """MaxScore (Turtle & Flood 1995) on one thread, as :mod:`retrieval.bm25` runs it in
+    numpy: the terms come in order of their largest possible contribution, ``left[j]`` the sum
+    of those from the j-th on. Terms are summed whole until the ones left could not lift a
+    document none of the summed ones matched past the k-th score found; each term left is then
+    looked up only for the documents found that it could still lift that far (by bisection, or
+    by a pass over its postings when that is shorter), the documents out of reach dropped
+    after each. The exact top k, touching a fraction of the long postings, and how many terms
+    were summed whole."""
+    n_terms = len(terms)
+    rest = 0
+    for j in range(n_terms):
+        rest += indptr[terms[j] + 1] - indptr[terms[j]]
+    n, seen, taken, kth = 0, 0, n_terms, 0.0
+    for j in range(n_terms):
+        t, w = terms[j], weights[j]
+        for p in range(indptr[t], indptr[t + 1]):
+            d = indices[p]
+            touched[n] = d
+            n += acc[d] == 0.0  # branch-free: a first visit keeps its place in ``touched``
+            acc[d] += data[p] * w
+        length = indptr[t + 1] - indptr[t]
+        seen += length
+        rest -= length
+        # Checking costs a pass over the candidates: worth it only while the postings left
+        # are longer than those already summed.
+        if j + 1 < n_terms and n >= k and rest > seen:
+            kth = _kth(acc, touched, n, k)
+            if left[j + 1] < kth:
+                taken = j + 1
+                break
+    for j in range(taken, n_terms):
+        # A document found whose score even with every term left could not reach the k-th
+        # is out: its score is cleared, and each term left is looked up for the rest only.
+        n = _keep_reachable(acc, touched, n, kth - left[j])
+        t, w = terms[j], weights[j]
+        start, end = indptr[t], indptr[t + 1]
+        if n * np.log2(end - start + 1) < end - start:
+            for i in range(n):
+                d = touched[i]
+                p = _lower_bound(indices, start, end, d)
+                if p < end and indices[p] == d:
+                    acc[d] += data[p] * w
+        else:  # documents not found, or out, have a score of 0 and are passed over
+            for p in range(start, end):
+                d = indices[p]
+                if acc[d] != 0.0:
+                    acc[d] += data[p] * w
+        if j + 1 < n_terms:
+            kth = _kth(acc, touched, n, k)
+    docs, scores = _select(acc, touched[:n], n, k)
+    return docs, scores, taken
 
 
 class _Launch:
@@ -92,15 +192,21 @@ class _Launch:
     concurrent = False
 
 
-def top_k(data, indices, indptr, terms, weights, acc, touched, k):
-    """Documents and scores of the k best (unordered), over one block of documents per thread;
-    ``acc`` (scores) and ``touched`` are scratch arrays of the number of documents, ``acc`` left
-    all zero. Safe to call from several threads, each with scratch arrays of its own."""
+def top_k(data, indices, indptr, terms, weights, acc, touched, k, upper):
+    """Documents and scores of the k best (unordered): by MaxScore on one thread, or over one
+    block of documents per thread when the postings are long enough; ``acc`` (scores) and
+    ``touched`` are scratch arrays of the number of documents, ``acc`` left all zero; ``upper``
+    each term's largest weight. Safe to call from several threads, each with scratch arrays of
+    its own."""
     postings = int((indptr[terms + 1] - indptr[terms]).sum())
     blocks = min(get_num_threads(), postings // POSTINGS_PER_THREAD)
     if blocks <= 1:
-        docs, scores = _one_block(data, indices, indptr, terms, weights, acc, touched, k, 1)
-        return docs[0][docs[0] >= 0], scores[0][docs[0] >= 0]
+        bounds = upper[terms].astype(np.float64) * weights
+        order = np.argsort(-bounds, kind="stable")
+        left = np.cumsum(bounds[order][::-1])[::-1].copy()
+        docs, scores, _ = _maxscore(data, indices, indptr, terms[order], weights[order], left,
+                                    acc, touched, k)
+        return docs, scores
     args = (data, indices, indptr, terms, weights, acc, touched, k, blocks)
     if _Launch.concurrent:
         docs, scores = _blocks(*args)

@@ -172,3 +172,32 @@ def test_threads_querying_one_index_get_the_sequential_results(monkeypatch, comp
         t.join()
     differing = sum(result != wanted[i] for n in range(8) for i, result in got[n])
     assert len(got) == 8 and differing == 0
+
+
+def test_compiled_maxscore_prunes_and_stays_exact():
+    """A rare, heavy term and common, light ones: MaxScore sums the rare term's postings, then
+    looks the common terms up only for the documents it found (by bisection, or by a pass over
+    a shorter list), and the top k are those of a full sum, score for score."""
+    from retrieval import bm25_kernel
+
+    rng = np.random.default_rng(3)
+    docs = [["common"] * int(rng.integers(1, 4)) * (n % 5 < 2) + ["filler"] * int(rng.integers(1, 20))
+            + (["rare"] if n % 500 == 0 else []) + (["mid"] if n % 7 == 0 else [])
+            for n in range(20_000)]
+    bm, vocab = build(docs)
+    for query, k in ((["rare", "common"], 5), (["rare", "mid", "common"], 10),
+                     (["common", "mid"], 10), (["rare"], 3)):
+        terms = np.array([vocab[t] for t in query], np.int64)
+        weights = np.ones(len(terms), np.float32)
+        bounds = bm.upper[terms].astype(np.float64) * weights
+        order = np.argsort(-bounds, kind="stable")
+        left = np.cumsum(bounds[order][::-1])[::-1].copy()
+        acc, touched = np.zeros(bm.n_docs, np.float32), np.zeros(bm.n_docs, np.int64)
+        found, scores, taken = bm25_kernel._maxscore(
+            bm.data, bm.indices, bm.indptr, terms[order], weights[order], left, acc, touched, k)
+        full = bm.scores(terms.tolist())
+        best = np.argsort(-full, kind="stable")[:k]
+        assert sorted(scores.tolist(), reverse=True) == pytest.approx(full[best].tolist(), rel=RTOL)
+        assert set(found.tolist()) == set(best.tolist()) and not acc.any()
+        if query[0] == "rare" and len(query) > 1:
+            assert taken == 1  # the common terms were only looked up

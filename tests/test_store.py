@@ -121,3 +121,15 @@ def test_a_damaged_place_list_is_read_again(res, monkeypatch, damage):
                        else data.replace("南康".encode(), "南唐".encode()))
     assert resources._place_lexicon() == res.places
     assert cached.read_bytes() == data  # written again
+
+
+def test_a_string_column_written_in_batches_reads_back_whole(tmp_path, monkeypatch):
+    from retrieval import store
+
+    monkeypatch.setattr(store, "WRITE_BATCH", 3)
+    items = ["南康", "", "赣州经开区", b"bytes", "x" * 1000, "", "于都", "a", "b", "c"]
+    assert store.save_strings(tmp_path, "col", iter(items)) == len(items)
+    column = store.Strings(tmp_path, "col")
+    assert list(column) == [i.decode() if isinstance(i, bytes) else i for i in items]
+    assert store.save_strings(tmp_path, "none", iter([])) == 0
+    assert len(store.Strings(tmp_path, "none")) == 0
