@@ -133,3 +133,21 @@ def test_a_string_column_written_in_batches_reads_back_whole(tmp_path, monkeypat
     assert list(column) == [i.decode() if isinstance(i, bytes) else i for i in items]
     assert store.save_strings(tmp_path, "none", iter([])) == 0
     assert len(store.Strings(tmp_path, "none")) == 0
+
+
+@pytest.mark.parametrize("damage", [b"\xff\xfe garbage", "flip"])
+def test_damaged_pos_tags_are_parsed_again(res, damage):
+    """jieba's word tags are parsed from its dictionary once and kept in the cache folder;
+    damaged, they are parsed and written again, and the tagger reads the same tags."""
+    from retrieval import resources
+
+    cached = resources.cache_dir() / f"tags-jieba-{resources.jieba.__version__}.marshal"
+    resources._jieba_tags.cache_clear()
+    tags = resources._jieba_tags()
+    assert tags["南康"] == "ns" and len(tags) > 300_000 and cached.exists()
+    data = cached.read_bytes()
+    cached.write_bytes(damage if isinstance(damage, bytes) else data[:-8] + b"\x00" * 8)
+    resources._jieba_tags.cache_clear()
+    assert resources._jieba_tags() == tags
+    assert cached.read_bytes() == data  # written again
+    assert res.pos.word_tag_tab["南康"] == "ns"
