@@ -201,3 +201,24 @@ def test_compiled_maxscore_prunes_and_stays_exact():
         assert set(found.tolist()) == set(best.tolist()) and not acc.any()
         if query[0] == "rare" and len(query) > 1:
             assert taken == 1  # the common terms were only looked up
+
+
+def test_the_score_matrix_is_bm25s_s_bit_for_bit(engine):
+    """The matrix is built by numpy here; bm25s (method atire, Robertson IDF) builds the same
+    arrays, value for value, on the seeds and on a generated corpus with empty documents and
+    unused terms."""
+    import bm25s
+
+    rng = np.random.default_rng(13)
+    generated = [rng.integers(0, 500, size=rng.integers(0, 80)).tolist() for _ in range(3000)]
+    idx = engine.index
+    seeds = [np.asarray(idx.tokens[int(v)]).tolist() for v in idx.visible]
+    for docs, n_vocab in ((generated, 520), (seeds, len(idx.vocab))):
+        ours = Bm25.build(Ragged.from_lists(docs), n_vocab)
+        model = bm25s.BM25(method="atire", idf_method="robertson", k1=1.5, b=0.75)
+        theirs = model.build_index_from_ids(unique_token_ids=list(range(n_vocab)),
+                                            corpus_token_ids=[np.asarray(d) for d in docs],
+                                            show_progress=False)
+        assert np.array_equal(ours.indptr, theirs["indptr"])
+        assert np.array_equal(ours.indices, theirs["indices"])
+        assert np.array_equal(ours.data, theirs["data"].astype(np.float32))
