@@ -174,7 +174,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_bot(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
-    from . import logs, telegram_bot
+    from . import logs, telegram_bot, webhook
     from .settings import load_settings
 
     settings = load_settings()
@@ -190,6 +190,8 @@ def cmd_bot(args: argparse.Namespace) -> int:
         telegram_bot.run(settings, engine)
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN") from None
+    except webhook.WebhookError as exc:
+        raise UsageError(line(str(exc))) from None
     except NetworkError as exc:
         raise UsageError(line(f"cannot reach {where}: {exc}")) from None
     except TelegramError as exc:

@@ -574,6 +574,14 @@ async def serve(app: Application, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
+    try:
+        await _serve(app, settings, stop)
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+
+
+async def _serve(app: Application, settings: Settings, stop: asyncio.Event) -> None:
     hook = None
     async with app:
         await post_init(app)

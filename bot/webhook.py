@@ -72,6 +72,10 @@ class UpdateHandler(tornado.web.RequestHandler):
         pass  # refusals are the HTTP status; nothing here is worth a traceback
 
 
+class WebhookError(Exception):
+    """The webhook endpoint cannot be served; the message is one line for the user."""
+
+
 class WebhookServer:
     """The endpoint at ``path`` on ``listen:port``, feeding ``app``'s update queue."""
 
@@ -82,7 +86,10 @@ class WebhookServer:
         self._server = HTTPServer(web, max_body_size=MAX_BODY, body_timeout=BODY_SECONDS)
 
     def start(self, listen: str, port: int) -> None:
-        self._server.listen(port, address=listen)
+        try:
+            self._server.listen(port, address=listen)
+        except OSError as exc:  # the port taken, the address not this machine's
+            raise WebhookError(f"cannot listen on {listen}:{port}: {exc.strerror or exc}") from None
 
     async def stop(self) -> None:
         self._server.stop()

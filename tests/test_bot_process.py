@@ -107,6 +107,22 @@ def test_rejected_token_is_one_clear_line(tmp_path):
     assert TOKEN not in result.stderr
 
 
+def test_a_webhook_port_in_use_is_one_clear_line(tmp_path):
+    import socket
+
+    with FakeTelegram() as tg, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(["bot"], {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": tg.base_url,
+                               "GANWEN_WEBHOOK_URL": "https://example.test/hook",
+                               "GANWEN_WEBHOOK_PORT": str(port)}, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("ganwen: error: cannot listen on 127.0.0.1:") and str(port) in line
+    assert TOKEN not in result.stderr
+
+
 def test_redact_filter_scrubs_messages_args_and_tracebacks():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
