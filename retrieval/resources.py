@@ -110,11 +110,15 @@ def _jieba_tags() -> dict[str, str]:
     """Every word of jieba's dictionary → its part-of-speech tag: what jieba's POS tagger
     parses dict.txt for at each start (0.3–0.5 s, in every indexing worker), and the place
     lexicon is drawn from; parsed once and kept in the cache folder."""
+    parsed: list[dict[str, str]] = []
+
     def parse() -> bytes:
         with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as f:
-            return marshal.dumps({p[0]: p[2] for p in map(str.split, f) if len(p) == 3})
+            parsed.append({p[0]: p[2] for p in map(str.split, f) if len(p) == 3})
+        return marshal.dumps(parsed[0])
 
-    return marshal.loads(_cached_file(f"tags-jieba-{jieba.__version__}.marshal", parse))
+    body = _cached_file(f"tags-jieba-{jieba.__version__}.marshal", parse)
+    return parsed[0] if parsed else marshal.loads(body)
 
 
 def _place_lexicon() -> frozenset[str]:

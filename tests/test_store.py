@@ -52,7 +52,8 @@ def test_lookup_finds_every_string_and_nothing_else(tmp_path):
 def test_lookup_survives_hash_collisions(tmp_path, monkeypatch):
     import retrieval.store as store
 
-    monkeypatch.setattr(store, "string_hash", lambda text: len(text))  # everything collides
+    # everything of one length collides
+    monkeypatch.setattr(store, "_digest", lambda text: len(text).to_bytes(8, "little"))
     words = ["ab", "cd", "ef", "g"]
     save_strings(tmp_path, "v", words)
     Lookup.save(tmp_path, "v", words)
@@ -151,3 +152,11 @@ def test_damaged_pos_tags_are_parsed_again(res, damage):
     assert resources._jieba_tags() == tags
     assert cached.read_bytes() == data  # written again
     assert res.pos.word_tag_tab["南康"] == "ns"
+
+
+def test_hashes_in_bulk_are_the_hashes_one_by_one():
+    from retrieval.store import string_hash, string_hashes
+
+    words = ["南康", "a", "", "赣州经开区", "x" * 500]
+    assert string_hashes(words).tolist() == [string_hash(w) for w in words]
+    assert string_hashes([]).dtype == np.int64 and len(string_hashes([])) == 0
