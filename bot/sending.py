@@ -11,7 +11,7 @@ retry loop (the part no library does for us):
   pauses (:data:`BACKOFF`), each for as long as the request's total time stays within
   ``patience`` seconds; then the error is raised as it came (the bot logs one line);
 - a timeout is not retried: the message may have gone out, and a duplicate answer is worse
-  than the apology the bot sends instead;
+  than the apology the bot sends instead; nor is a 400 (the request itself is refused);
 - once :meth:`PatientLimiter.stop` is called, nothing waits any more: a failure is raised at
   once, and a pause in progress ends.
 
@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger("ganwen.bot")
@@ -47,7 +47,9 @@ def pause_before(error: Exception, attempt: int) -> float | None:
         # The timedelta behind ``retry_after``, read as AIORateLimiter reads it: the public
         # attribute warns of its coming change of type on every read.
         return error._retry_after.total_seconds() + RETRY_AFTER_MARGIN
-    if isinstance(error, NetworkError) and not isinstance(error, TimedOut):
+    # python-telegram-bot raises a 400 as BadRequest, a NetworkError too: asked again, the Bot
+    # API would only refuse again.
+    if isinstance(error, NetworkError) and not isinstance(error, TimedOut | BadRequest):
         return BACKOFF[min(attempt, len(BACKOFF) - 1)]
     return None
 

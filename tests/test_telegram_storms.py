@@ -60,6 +60,17 @@ async def test_a_send_failing_with_5xx_is_tried_again_with_growing_pauses(tg, en
     assert gaps == sorted(gaps) and gaps[0] >= sending.BACKOFF[0]
 
 
+async def test_a_send_refused_with_400_is_not_tried_again(tg, engine):
+    tg.fail("sendMessage", 400, description="Bad Request: can't parse entities")
+    async with polling(tg, engine):
+        start = time.monotonic()
+        tg.user_message(NANKANG)
+        calls = await tg.wait_for("sendMessage", count=2, timeout=15)  # the answer, the apology
+        took = time.monotonic() - start
+    assert [c.status for c in calls] == [400, 200] and "抱歉" in calls[1].params["text"]
+    assert took < sending.BACKOFF[0] * 4
+
+
 async def test_a_flood_wait_beyond_patience_is_one_warning_line(tg, engine, monkeypatch, caplog):
     monkeypatch.setattr(sending, "PATIENCE", 1.0)
     tg.fail("sendMessage", 429, times=2, retry_after=2)
