@@ -67,10 +67,6 @@ class ChatByChat(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         pass
 
-    @property
-    def chats_in_hand(self) -> int:
-        return len(self._chats)
-
 
 def parsed(raw: Any, bot: ExtBot) -> Update | None:
     """``raw`` as an Update, or None (with one log line) when python-telegram-bot cannot read

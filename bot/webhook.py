@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -28,8 +27,6 @@ from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from .updates import parsed
-
-log = logging.getLogger("ganwen.bot")
 
 MAX_BODY = 1 << 20  # bytes: an update with the longest message and its entities is far smaller
 BODY_SECONDS = 10.0  # a body trickling in slower than this is dropped

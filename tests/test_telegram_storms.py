@@ -42,10 +42,12 @@ def answered(tg: FakeTelegram) -> set[tuple[int, int]]:
 async def test_every_answer_rides_out_a_storm(tg, engine, status):
     """40 questions from 40 users while the next 40 sends fail: all 40 answered."""
     tg.fail("sendMessage", status, times=40, retry_after=1 if status == 429 else None)
-    async with polling(tg, engine):
+    async with polling(tg, engine) as app:
         asked = {(user, tg.user_message(NANKANG, user_id=user)[1]["message_id"])
                  for user in range(1000, 1040)}
         await tg.wait_for("sendMessage", count=80, timeout=30)
+        await asyncio.sleep(0.2)
+        assert not app.update_processor._chats  # a chat's lock goes with its last update
     assert answered(tg) == asked
     assert all("509.69亿元" in c.params["text"] for c in tg.calls("sendMessage") if c.status == 200)
 
