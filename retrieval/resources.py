@@ -118,7 +118,12 @@ def _jieba_tags() -> dict[str, str]:
         return marshal.dumps(parsed[0])
 
     body = _cached_file(f"tags-jieba-{jieba.__version__}.marshal", parse)
-    return parsed[0] if parsed else marshal.loads(body)
+    if not parsed:
+        try:
+            return marshal.loads(body)
+        except (ValueError, EOFError, TypeError):  # written by another Python's marshal
+            parse()
+    return parsed[0]
 
 
 def _place_lexicon() -> frozenset[str]:

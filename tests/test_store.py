@@ -160,3 +160,14 @@ def test_hashes_in_bulk_are_the_hashes_one_by_one():
     words = ["南康", "a", "", "赣州经开区", "x" * 500]
     assert string_hashes(words).tolist() == [string_hash(w) for w in words]
     assert string_hashes([]).dtype == np.int64 and len(string_hashes([])) == 0
+
+
+def test_pos_tags_in_a_marshal_this_python_cannot_read_are_parsed_again(res):
+    from retrieval import checksums, resources
+
+    cached = resources.cache_dir() / f"tags-jieba-{resources.jieba.__version__}.marshal"
+    resources._jieba_tags.cache_clear()
+    tags = resources._jieba_tags()
+    cached.write_bytes(checksums.sealed(b"\xfe not a marshal"))  # sealed, but unreadable
+    resources._jieba_tags.cache_clear()
+    assert resources._jieba_tags() == tags
