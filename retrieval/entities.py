@@ -70,18 +70,18 @@ from .names import (
     TITLES_AFTER,
     YEAR_PARTS,
 )
-from .punctuation import CLAUSE_ENDS, SENTENCE_ENDS, alternation
+from .punctuation import CLAUSE_ENDS, SENTENCE_ENDS, Match, alternation, scanner
 from .resources import Resources
 from .units import CN_DIGITS, DATES
 from .years import ANAPHORIC_YEARS, RELATIVE_YEARS
 
-_DATES = tuple(re.compile(p) for p in DATES)
+_DATES = tuple(scanner(p) for p in DATES)
 # Relative year words, and the words holding one that are none (以上年, 想当年: None), which
 # win where longer.
 _YEAR_WORDS = {**RELATIVE_YEARS, **ANAPHORIC_YEARS}
 _RELATIVE = (rf"(?:(?P<word>{alternation(_YEAR_WORDS)})(?:{alternation(YEAR_PARTS)})?"
              rf"|(?:{alternation(YEAR_PARTS)}))")
-_RELATIVE_ALONE = re.compile(rf"(?<!年){_RELATIVE}")
+_RELATIVE_ALONE = scanner(rf"(?<!年){_RELATIVE}")
 _RELATIVE_BEFORE = re.compile(rf"{_RELATIVE}\s*$")
 _RELATIVE_SPAN = max(map(len, _YEAR_WORDS)) + max(map(len, YEAR_PARTS)) + 1
 _CUE = re.compile(alternation((*ROLES, *TITLES_AFTER, *BYLINES)))
@@ -121,6 +121,10 @@ class _Passage:
     starts: dict[int, int]  # word start offset → index in words
     bounds: list[int]  # the words' start offsets, in order
     res: Resources
+    # Indexes of the words each rule starts from (see _word_info): most words start none.
+    speakers: list[int]
+    org_ends: list[int]
+    places: list[int]
 
     def tag(self, s: str) -> str | None:
         return _tag(self.res, s)
@@ -152,21 +156,50 @@ def _tag(res: Resources, s: str) -> str | None:
     return res.pos.word_tag_tab.get(s)
 
 
+_SPEAKER, _ORG_END, _PLACE = 1, 2, 4  # what a word may start, as bits (_word_info)
+
+
+def _word_info(w: str, res: Resources) -> tuple[str | None, int]:
+    """A word's dictionary tag (None when it is no dictionary word, or one jieba's HMM found)
+    and the rules it may start: a speaker's name (:func:`_persons`), the end of an
+    organisation's name (:func:`_orgs`), a place (:func:`_places`). Both depend on the word
+    alone, so they are worked out once per word (:meth:`Resources.memo`)."""
+    tag = _tag(res, w)
+    extra = _surname(w)
+    speaker = (extra and (tag is None or tag in PERSON_TAGS) and _HAN.fullmatch(w)
+               and len(w) - extra + 1 in NAME_LENGTHS and not _CUE.search(w, extra))
+    org_end = w in _BRAND_HEADS or (tag == ORG_TAG and w not in NOT_ORGS) or _is_head(w)
+    return tag, (_SPEAKER if speaker else 0) | (_ORG_END if org_end else 0) | (
+        _PLACE if w in res.places else 0)
+
+
 def _segment(text: str, res: Resources, cut: Sequence[str] | None = None) -> _Passage:
     res.pos.makesure_userdict_loaded()  # the project dictionary's tags into the tag table
-    words, pos = [], 0
-    freq, tags = res.tokenizer.FREQ, res.pos.word_tag_tab  # _tag's, looked up once
+    memo = res.memo("mentions", res.tokenizer)
+    words: list[_Word] = []
+    starts: dict[int, int] = {}
+    found: tuple[list[int], list[int], list[int]] = ([], [], [])
+    pos = 0
     # HMM on: 徐兵, 何善锦 come out as words of their own
-    for w in cut if cut is not None else res.tokenizer.cut(text):
-        words.append(_Word(w, tags.get(w) if freq.get(w) else None, pos, pos + len(w)))
-        pos += len(w)
-    return _Passage(text, words, {w.start: i for i, w in enumerate(words)},
-                    [w.start for w in words], res)
+    for i, w in enumerate(cut if cut is not None else res.tokenizer.cut(text)):
+        info = memo.get(w)
+        if info is None:
+            info = memo[w] = _word_info(w, res)
+        tag, rules = info
+        end = pos + len(w)
+        words.append(_Word(w, tag, pos, end))
+        starts[pos] = i
+        if rules:
+            for bit, into in zip((_SPEAKER, _ORG_END, _PLACE), found, strict=True):
+                if rules & bit:
+                    into.append(i)
+        pos = end
+    return _Passage(text, words, starts, list(starts), res, *found)
 
 
 # --- dates -------------------------------------------------------------------------------------
 
-def _is_relative(m: re.Match) -> bool:
+def _is_relative(m: Match) -> bool:
     return m["word"] is None or _YEAR_WORDS[m["word"]] is not None
 
 
@@ -175,7 +208,7 @@ def _cn_number(s: str) -> int | None:
     return int(parsed[0]) if parsed and parsed[1] is None else None
 
 
-def _date(m: re.Match, p: _Passage) -> Mention | None:
+def _date(m: Match, p: _Passage) -> Mention | None:
     g = {k: v for k, v in m.groupdict().items() if v}
     year = month = day = None
     if "year" in g and not ({"year_end", "decade"} & g.keys()):
@@ -306,11 +339,8 @@ def _persons(p: _Passage) -> list[Mention]:
         if span:
             out.append(Mention(text=p.text[span[0]:span[1]], start=span[0], end=span[1],
                                kind="person", role=None if title in BYLINES else title))
-    for i, w in enumerate(p.words):
-        extra = _surname(w.text)
-        if not (extra and (w.tag is None or w.tag in PERSON_TAGS) and _HAN.fullmatch(w.text)
-                and len(w.text) - extra + 1 in NAME_LENGTHS and not _CUE.search(w.text, extra)):
-            continue
+    for i in p.speakers:  # a word that could be a name by its letters and tag
+        w = p.words[i]
         # A speaker named with no title opens a clause (，徐兵表示) or follows 据, 和 …
         before = p.words[i - 1].text if i else ""
         if (not _HAN.match(before) or before in BEFORE_BARE_NAME) and _SPEECH_AFTER.match(
@@ -374,7 +404,8 @@ def _org_start(words: list[_Word], i: int, *, named: bool = False) -> int | None
 
 def _orgs(p: _Passage) -> list[Mention]:
     out = []
-    for i, w in enumerate(p.words):
+    for i in p.org_ends:  # the words that may end an organisation's name
+        w = p.words[i]
         if w.text in _BRAND_HEADS and i > 0:  # 江元|电子, 润鹏|矿业
             brand = p.words[i - 1]
             if (len(brand.text) in BRAND_LENGTHS and _named(brand, BRAND_TAGS)
@@ -398,18 +429,17 @@ def _orgs(p: _Passage) -> list[Mention]:
 # --- places ------------------------------------------------------------------------------------
 
 def _places(p: _Passage) -> list[Mention]:
-    out, words, i = [], p.words, 0
-    while i < len(words):
-        if words[i].text not in p.res.places:
-            i += 1
-            continue
+    out, words, done = [], p.words, 0
+    for i in p.places:
+        if i < done:
+            continue  # joined to the place before it
         j = i + 1  # 萍乡|北站, 龙潭|公园, 深圳|盐田港
         while j < len(words) and (words[j].text in _PLACE_SUFFIXES
                                   or words[j].text in p.res.places):
             j += 1
         start, end = words[i].start, words[j - 1].end
         out.append(Mention(text=p.text[start:end], start=start, end=end, kind="place"))
-        i = j
+        done = j
     return out
 
 

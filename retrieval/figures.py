@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from retrieval.models import Approx, Figure
-from retrieval.punctuation import CLAUSE_ENDS, SENTENCE_ENDS, alternation, one_of
+from retrieval.punctuation import CLAUSE_ENDS, SENTENCE_ENDS, alternation, one_of, scanner
 from retrieval.units import (
     BARE_MAGNITUDES,
     CHANGE_CONNECTORS,
@@ -99,7 +99,7 @@ _ATOM = re.compile(
     rf"(?:(?P<ge>个(?P<mid>{_INNER}|{HALF})?(?=(?:{alternation(_AFTER_GE)})))?"
     rf"(?P<unit>{'|'.join(map(_unit_branch, _UNIT_WORDS))})(?P<tail>{_INNER}|{HALF})?)?"
 )
-_EXCLUSIONS = tuple(re.compile(p) for p in EXCLUSIONS)
+_EXCLUSIONS = tuple(scanner(p) for p in EXCLUSIONS)
 _PREFIX = re.compile(rf"(?:{alternation(PREFIX_QUALIFIERS)})$")
 _PREFIX_SPAN = max(map(len, PREFIX_QUALIFIERS))
 _SUFFIX = re.compile(alternation(SUFFIX_QUALIFIERS))
@@ -110,18 +110,18 @@ _CHANGE_GAP = re.compile(
 _OPEN_SPAN = 16  # 由2020年底的: an opener and a year
 _RANGE_GAP = re.compile(rf"\s*(?:{alternation(RANGE_SEPARATORS)})\s*")
 _MASK = "\x00"  # not a digit, letter or CJK character: nothing matches across it
-_RANK = re.compile(
+_RANK = scanner(
     rf"(?P<verb>{alternation(RANK_VERBS)})?"
     rf"(?P<scope>{'|'.join(map(re.escape, RANK_SCOPES))}|{RANK_SCOPE_PATTERN})?"
     rf"第\s*(?P<n>[\d{CN_NUMERAL_CHARS}]+)(?P<suffix>{alternation(RANK_SUFFIXES)})?"
 )
 _NOT_RANK_AFTER = re.compile(f"[{NOT_RANK_AFTER}]")
-_SCALE = re.compile(r"(?<!{run})".format(run=rf"[\d{CN_NUMERAL_CHARS}]") + SCALE.format(
+_SCALE = scanner(r"(?<!{run})".format(run=rf"[\d{CN_NUMERAL_CHARS}]") + SCALE.format(
     n=rf"(?P<n>[\d{CN_NUMERAL_CHARS}]+)",
     mag=f"(?P<mag>{'|'.join(sorted(MAGNITUDES, key=len, reverse=True))})"))
 # A tier's number stands alone: not the 十 of 五十佳 read twice, nor a digit run's tail.
 _NUMERAL_RUN = rf"[\d{CN_NUMERAL_CHARS}]"
-_TIER = re.compile("|".join(
+_TIER = scanner("|".join(
     rf"(?<!{_NUMERAL_RUN})" + tier.format(n=rf"(?P<n{i}>{_NUMERAL_RUN}+)")
     for i, tier in enumerate(RANK_TIERS)))
 _YEAR_BEFORE = re.compile(rf"(?<![\d.])(?=(?P<year>{YEAR_DIGITS}))(?:{CHANGE_YEAR})$")

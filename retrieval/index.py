@@ -37,7 +37,7 @@ import numpy as np
 from . import checksums, versions
 from . import corpus as corpus_mod
 from .bm25 import Bm25
-from .models import Article, CorpusStats, Figure, Mention, Passage
+from .models import FIGURES, MENTIONS, Article, CorpusStats, Passage
 from .passages import dedup_key, visible_rows
 from .resources import Resources, cache_dir, data_files, load_resources
 from .store import Lookup, Ragged, Strings, concat_ragged, open_array, save_array, save_strings
@@ -195,8 +195,8 @@ class Index:
     def _read_passage(self, doc: int) -> Passage:
         row = int(self.visible[doc])
         article = self.article(int(self.article_index[row]))
-        figures = tuple(Figure.model_validate(f) for f in json.loads(self.figures.raw(row)))
-        mentions = tuple(Mention.model_validate(m) for m in json.loads(self.mentions.raw(row)))
+        figures = FIGURES.validate_json(self.figures.raw(row))
+        mentions = MENTIONS.validate_json(self.mentions.raw(row))
         return Passage(id=f"{article.id}:{int(self.position[row])}", article_id=article.id,
                        position=int(self.position[row]), text=self.texts[row], figures=figures,
                        mentions=mentions, original=self.originals[row] or None)

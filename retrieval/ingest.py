@@ -18,7 +18,6 @@ piling up in one process (a 200 MB file once took 6.7 GB).
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -32,7 +31,7 @@ from . import articles as articles_mod
 from . import corpus as corpus_mod
 from .entities import extract_mentions
 from .figures import extract_figures
-from .models import Article, SourceFile
+from .models import FIGURES, MENTIONS, Article, SourceFile
 from .original import original_passage
 from .passages import passage_texts
 from .resources import Resources, load_resources
@@ -147,12 +146,10 @@ def _add_articles(articles: Iterable[Article], script: str | None, original: str
         result.articles.append(article.model_copy(update={"places": places, "paragraphs": (),
                                                           "year": year}))
         for position, passage in enumerate(passage_texts(article.paragraphs)):
-            figures = json.dumps([f.model_dump(mode="json") for f in extract_figures(passage)],
-                                 ensure_ascii=False)
+            figures = FIGURES.dump_json(extract_figures(passage)).decode()
             words = res.tokenizer.lcut(passage)  # cut once: for the names and for the terms
-            mentions = json.dumps([m.model_dump(mode="json", exclude_none=True)
-                                   for m in extract_mentions(passage, res, words)],
-                                  ensure_ascii=False)
+            mentions = MENTIONS.dump_json(extract_mentions(passage, res, words),
+                                          exclude_none=True).decode()
             # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
             # paragraph of the 萍乡 article that never names the city.
             text = ""

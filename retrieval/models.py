@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 
 FigureKind = Literal[
     "money",
@@ -109,6 +109,12 @@ class Mention(_Frozen):
     day: int | None = None
     relative: str | None = None  # a relative year written with the date: 今年2月 → 今年
     role: str | None = None  # persons: the title beside the name (区委书记徐兵 → 区委书记)
+
+
+# A passage's figures and mentions as the index stores them: JSON lists, written and read in
+# pydantic's compiled core (json and model_dump cost an index build 3%).
+FIGURES: TypeAdapter[tuple[Figure, ...]] = TypeAdapter(tuple[Figure, ...])
+MENTIONS: TypeAdapter[tuple[Mention, ...]] = TypeAdapter(tuple[Mention, ...])
 
 
 class Passage(_Frozen):

@@ -49,6 +49,7 @@ FAST_PATH_FROM = 200  # characters; a question is converted directly
 CLAUSE_MARKS = "\n" + punctuation.SENTENCE_ENDS + punctuation.CLAUSE_ENDS
 _CLAUSE_END = re.compile(punctuation.one_of(CLAUSE_MARKS))
 QUICK_MAX_CHARS = 1000  # texts up to this long are tokenized without loading jieba's table
+MEMO_WORDS = 1 << 20  # distinct words a memo of Resources.memo holds before it starts again
 
 
 class CacheError(ValueError):
@@ -195,12 +196,30 @@ def compiled_tokenizer() -> jieba.Tokenizer:
     return jieba_next.Tokenizer(Path(jieba.__file__).parent / "dict.txt")
 
 
+class _RouteOver(jieba.Tokenizer):
+    """jieba's tokenizer API with its best path taken from a compiled tokenizer: jieba's POS
+    tagger asks for the word graph and the path (get_DAG, calc) to cut with, and the compiled
+    route is the same path (:func:`compiled_tokenizer`), found 5× faster."""
+
+    def __init__(self, compiled: jieba.Tokenizer) -> None:
+        super().__init__()
+        self.compiled = compiled
+
+    def get_DAG(self, sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)
+        return {}  # calc below needs no graph
+
+    def calc(self, sentence: str, DAG: dict[int, list[int]], route: dict) -> None:  # noqa: N803
+        for x, end in enumerate(self.compiled._route_from_rust(sentence)):
+            route[x] = (0.0, end)  # the tagger reads only where each word ends
+
+
 def _pure_over(tokenizer: jieba.Tokenizer) -> jieba.Tokenizer:
-    """jieba's own tokenizer over ``tokenizer``'s loaded table (shared, not copied): jieba's
-    POS tagger reads the dictionary file as jieba opens it, which jieba-next's does not."""
+    """A jieba tokenizer over ``tokenizer``'s loaded table (shared, not copied), for jieba's POS
+    tagger, which reads the dictionary file as jieba opens it, which jieba-next's does not;
+    over a compiled tokenizer, its route is the compiled one (:class:`_RouteOver`)."""
     if type(tokenizer) is jieba.Tokenizer:
         return tokenizer
-    pure = jieba.Tokenizer()
+    pure = _RouteOver(tokenizer) if hasattr(tokenizer, "_route_from_rust") else jieba.Tokenizer()
     pure.FREQ, pure.total = tokenizer.FREQ, tokenizer.total
     pure.user_word_tag_tab = tokenizer.user_word_tag_tab
     pure.initialized = True
@@ -229,6 +248,7 @@ class Resources:
                                (line.split() for line in _table("place_parents.txt"))}
         self.filler = frozenset(w for line in _table("filler.txt") for w in line.split())
         self.places = _place_lexicon()
+        self._memos: dict[tuple[object, ...], dict[str, Any]] = {}
 
     @built_once
     def tokenizer(self) -> jieba.Tokenizer:
@@ -290,6 +310,16 @@ class Resources:
             if long in text:
                 text = text.replace(long, short)
         return text
+
+    def memo(self, *key: object) -> dict[str, Any]:
+        """A memo of work that depends on a word alone, one per ``key`` (what is worked out,
+        and with which tokenizer's dictionary), started again past MEMO_WORDS words so a long
+        build's memory stays bounded. Threads may share it: a value is the same whoever
+        computes it."""
+        memo = self._memos.get(key)
+        if memo is None or len(memo) > MEMO_WORDS:
+            memo = self._memos[key] = {}
+        return memo
 
     def is_word(self, word: str) -> bool:
         return (self.cutter(word).FREQ.get(word) or 0) >= MIN_JOIN_FREQ

@@ -31,19 +31,34 @@ def search_mode(words: Iterable[str], freq: Mapping[str, int]) -> Iterator[str]:
         yield w
 
 
+def _word_terms(word: str, freq: Mapping[str, int], stopwords: frozenset[str]
+                ) -> tuple[str, ...]:
+    """The index terms of one word as jieba cut it: its search-mode pieces, normalized."""
+    out = []
+    for term in search_mode((word,), freq):
+        term = term.strip().lower()
+        if m := QUALIFIED_MEASURE.match(term):
+            term = m["m"]
+        if term and term not in stopwords and not NOISE.match(term):
+            out.append(term)
+    return tuple(out)
+
+
 def tokens(text: str, res: Resources, words: Sequence[str] | None = None) -> list[str]:
     """The index terms of ``text``. ``words``: ``text`` as jieba already cut it (HMM on), used
     when no long official name had to be shortened first (the cut is then of the same text)."""
     canonical = res.canonical(text)
     cutter = res.cutter(canonical)
     cut = words if words is not None and canonical == text else cutter.cut(canonical)
-    out = []
-    for word in search_mode(cut, cutter.FREQ):
-        word = word.strip().lower()
-        if m := QUALIFIED_MEASURE.match(word):
-            word = m["m"]
-        if word and word not in res.stopwords and not NOISE.match(word):
-            out.append(word)
+    # A word's terms depend on the word alone: each distinct word is worked out once (news
+    # prose repeats its words; this was a tenth of an index build).
+    memo = res.memo("terms", cutter)
+    out: list[str] = []
+    for word in cut:
+        terms = memo.get(word)
+        if terms is None:
+            terms = memo[word] = _word_terms(word, cutter.FREQ, res.stopwords)
+        out += terms
     return out
 
 

@@ -463,3 +463,36 @@ def test_scales_are_money_of_that_order(sentence: str, text: str, value: Decimal
 @pytest.mark.parametrize("sentence", ["安全等级3级", "十级台风", "一级企业"])
 def test_levels_are_not_scales(sentence: str) -> None:
     assert not [f for f in extract_figures(sentence) if f.kind == "money"]
+
+
+def test_patterns_scanned_by_regex_match_as_re_would(tmp_path) -> None:
+    """Patterns that open with a class or a look-behind are scanned by the regex package
+    (punctuation.scanner): on the seeds and synthetic text it finds exactly what re finds."""
+    import re
+    import sys
+
+    import regex
+
+    from retrieval import entities, figures
+    from tests.helpers import ROOT
+
+    scanned = [figures._RANK, figures._SCALE, figures._TIER, entities._RELATIVE_ALONE,
+               *figures._EXCLUSIONS, *entities._DATES]
+    assert all(isinstance(p, regex.Pattern) for p in scanned)
+    texts = [text for _, text in _seed_texts()]
+    texts += ["2024-09-14 2024/9/14 2020-2023年 二〇二一年 1-8月 十月一日 15:46 5号线 第 一 "
+              "二届十一次 前三名 十四五 1+2+N PM2.5 1#厂房 0799-6321110 13767890011 QQ:12345678 "
+              "统一 之一 百分之一 全市第一 百亿级 五十佳 今年2月 去年 当年 1月18日至19日"]
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth import write_corpus
+
+    write_corpus(tmp_path, 500, seed=3)
+    texts += [p.read_text(encoding="utf-8") for p in sorted(tmp_path.iterdir())]
+    found = 0
+    for pattern in scanned:
+        plain = re.compile(pattern.pattern)
+        for text in texts:
+            got = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+            assert got == [(m.span(), m.groupdict()) for m in plain.finditer(text)]
+            found += len(got)
+    assert found > 100

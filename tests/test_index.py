@@ -346,8 +346,17 @@ def test_compiled_and_pure_jieba_cut_alike(res, tmp_path):
         tokenizer.tmp_dir = str(tmp_path)
         tokenizer.load_userdict(str(Path(ingest.__file__).parent / "data" / "userdict.txt"))
     assert type(compiled) is not type(pure)
+    import jieba.posseg
+
+    from retrieval.resources import _pure_over
+
+    # Article places are tagged by jieba's POS tagger along the compiled route: the same tags.
+    tag_compiled = jieba.posseg.POSTokenizer(_pure_over(compiled))
+    tag_pure = jieba.posseg.POSTokenizer(pure)
+    assert type(tag_compiled.tokenizer) is not type(pure)
     for text in texts:
         assert compiled.lcut(text) == pure.lcut(text)
+        assert [tuple(p) for p in tag_compiled.lcut(text)] == [tuple(p) for p in tag_pure.lcut(text)]
 
 
 def test_an_index_cut_by_pure_jieba_ranks_as_one_cut_by_jieba_next(tmp_path, monkeypatch):

@@ -136,6 +136,22 @@ def test_one_cut_gives_the_same_terms_as_search_mode(res, engine):
         assert tokens(text, res, res.tokenizer.lcut(text)) == tokens(text, res), text
 
 
+def test_terms_worked_out_once_per_word_are_the_terms(res, engine, monkeypatch):
+    """Each word's terms are remembered (Resources.memo): a text's terms are the same with the
+    memo full, empty or started again mid-text, and the memo stays within its bound."""
+    from retrieval import resources
+
+    texts = [p.text for p in engine.index.passages()]
+    first = [tokens(t, res, res.tokenizer.lcut(t)) for t in texts]
+    monkeypatch.setattr(resources, "MEMO_WORDS", 50)
+    fresh = resources.Resources()
+    fresh.tokenizer = res.tokenizer  # one table for both: the memo is what differs
+    assert [tokens(t, fresh, res.tokenizer.lcut(t)) for t in texts] == first
+    memo = fresh._memos["terms", res.tokenizer]  # started again within one text of the bound
+    assert 0 < len(memo) <= 50 + max(len(res.tokenizer.lcut(t)) for t in texts)
+    assert sum(map(len, first)) > 1000
+
+
 def test_a_qualified_measure_is_the_measure(res):
     """3000余家 is counted in 家, as 49家 is: 多少家 finds both."""
     from retrieval.tokenize import tokens
