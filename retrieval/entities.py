@@ -37,7 +37,8 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from itertools import accumulate
+from typing import NamedTuple, cast, overload
 
 from .figures import parse_number
 from .models import Mention, MentionKind
@@ -112,14 +113,36 @@ class _Word(NamedTuple):
     end: int
 
 
+class _Words(Sequence[_Word]):
+    """A passage's words, each made when a rule asks for it: the rules look at few of them."""
+
+    def __init__(self, texts: list[str], tags: list[str | None], bounds: list[int]) -> None:
+        self.texts, self.tags, self.bounds = texts, tags, bounds
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, i: int) -> _Word: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[_Word]: ...
+
+    def __getitem__(self, i: int | slice) -> _Word | list[_Word]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self.texts)
+        return _Word(self.texts[i], self.tags[i], self.bounds[i], self.bounds[i + 1])
+
+
 @dataclass(frozen=True)
 class _Passage:
     """A passage cut into words, with what the rules ask about it."""
 
     text: str
-    words: list[_Word]
+    words: _Words
     starts: dict[int, int]  # word start offset → index in words
-    bounds: list[int]  # the words' start offsets, in order
+    bounds: list[int]  # the words' start offsets, in order, then the end of the last
     res: Resources
     # Indexes of the words each rule starts from (see _word_info): most words start none.
     speakers: list[int]
@@ -137,7 +160,7 @@ class _Passage:
         """Whether ``offset`` falls inside a dictionary word (陶器|厂, 五音不|全): no name
         starts or ends there. Inside a word jieba's HMM found it may (以|忠琼书记)."""
         i = bisect.bisect_right(self.bounds, offset) - 1
-        if i < 0:
+        if not 0 <= i < len(self.words):
             return False
         w = self.words[i]
         return w.start < offset < w.end and w.tag is not None
@@ -176,25 +199,20 @@ def _word_info(w: str, res: Resources) -> tuple[str | None, int]:
 def _segment(text: str, res: Resources, cut: Sequence[str] | None = None) -> _Passage:
     res.pos.makesure_userdict_loaded()  # the project dictionary's tags into the tag table
     memo = res.memo("mentions", res.tokenizer)
-    words: list[_Word] = []
-    starts: dict[int, int] = {}
-    found: tuple[list[int], list[int], list[int]] = ([], [], [])
-    pos = 0
     # HMM on: 徐兵, 何善锦 come out as words of their own
-    for i, w in enumerate(cut if cut is not None else res.tokenizer.cut(text)):
-        info = memo.get(w)
-        if info is None:
-            info = memo[w] = _word_info(w, res)
-        tag, rules = info
-        end = pos + len(w)
-        words.append(_Word(w, tag, pos, end))
-        starts[pos] = i
-        if rules:
-            for bit, into in zip((_SPEAKER, _ORG_END, _PLACE), found, strict=True):
-                if rules & bit:
-                    into.append(i)
-        pos = end
-    return _Passage(text, words, starts, list(starts), res, *found)
+    texts = list(cut) if cut is not None else res.tokenizer.lcut(text)
+    found = list(map(memo.get, texts))  # built-in loops: this runs for every passage indexed
+    if None in found:
+        for i, info in enumerate(found):
+            if info is None:
+                found[i] = memo[texts[i]] = _word_info(texts[i], res)
+    infos = cast(list[tuple[str | None, int]], found)  # every None filled in
+    bounds = [0, *accumulate(map(len, texts))]
+    flagged = [i for i, (_, rules) in enumerate(infos) if rules]
+    return _Passage(text, _Words(texts, [tag for tag, _ in infos], bounds),
+                    dict(zip(bounds[:-1], range(len(texts)), strict=True)), bounds, res,
+                    *([i for i in flagged if infos[i][1] & bit]
+                      for bit in (_SPEAKER, _ORG_END, _PLACE)))
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -366,7 +384,7 @@ def _named(w: _Word, tags: frozenset[str]) -> bool:
             and w.text not in NOT_ORGS and not _COUNTED.search(w.text))
 
 
-def _proper(words: list[_Word], k: int) -> bool:
+def _proper(words: Sequence[_Word], k: int) -> bool:
     # A single character is a piece of a name only beside another piece: 卡拉|索, not 智·|云.
     w = words[k]
     return _named(w, PROPER_TAGS) and (len(w.text) > 1 or (k > 0 and len(words[k - 1].text) > 1
@@ -377,7 +395,7 @@ def _descriptive(w: _Word) -> bool:
     return w.text in _ORG_INNER or w.tag in ORG_INNER_TAGS or bool(_ORDINAL.fullmatch(w.text))
 
 
-def _org_start(words: list[_Word], i: int, *, named: bool = False) -> int | None:
+def _org_start(words: Sequence[_Word], i: int, *, named: bool = False) -> int | None:
     """Index of the first word of the organisation whose name ends with ``words[i]``; None when
     no proper name stands before its head. ``named``: words[i] is a name itself (a dictionary
     organisation), so only the names before it are taken."""

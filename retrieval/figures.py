@@ -24,7 +24,7 @@ failed on it (see :mod:`retrieval.units`); cn2an reads the Chinese numerals.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -370,16 +370,38 @@ def _cue(masked: str, start: int, end: int, reached: bool) -> tuple[Cue | None, 
     return None, reached
 
 
-def _intent(masked: str, f: Figure, aims: Sequence[Figure], sentence: int
+@dataclass(frozen=True)
+class _Marks:
+    """Where a passage's (figure-masked) clauses end, found once for all its figures."""
+
+    clause_ends: list[int]  # positions of every clause mark
+    commas: list[int]  # positions of the marks that end a clause but not a list (not 、)
+
+    @classmethod
+    def of(cls, masked: str) -> _Marks:
+        return cls([m.start() for m in _CLAUSE_END.finditer(masked)],
+                   [m.start() for m in _COMMA_END.finditer(masked)])
+
+    def clause_start(self, lo: int, hi: int) -> int:
+        """Where the clause holding ``hi`` starts, no earlier than ``lo``: after the last comma
+        in ``masked[lo:hi]``."""
+        i = bisect_left(self.commas, hi) - 1
+        return self.commas[i] + 1 if i >= 0 and self.commas[i] >= lo else lo
+
+    def clause_end(self, at: int, default: int) -> int:
+        """The first clause mark from ``at``; ``default`` where there is none."""
+        i = bisect_left(self.clause_ends, at)
+        return self.clause_ends[i] if i < len(self.clause_ends) else default
+
+
+def _intent(masked: str, marks: _Marks, f: Figure, aims: Sequence[Figure], sentence: int
             ) -> Literal["target", "actual"] | None:
     """Target or actual, from the cues around ``f`` in its sentence (which starts at
     ``sentence``); ``aims`` are the sentence's figures a cue could aim at. See the module doc."""
-    clause_end = _CLAUSE_END.search(masked, f.end)
-    if _TARGET_AFTER.search(masked, f.end, clause_end.start() if clause_end else len(masked)):
+    if _TARGET_AFTER.search(masked, f.end, marks.clause_end(f.end, len(masked))):
         return "target"
     # The figure's own clause, up to a comparison opener (占计划的…, 比预计…): 、 joins a list.
-    clause = max((m.end() for m in _COMMA_END.finditer(masked, sentence, f.start)),
-                 default=sentence)
+    clause = marks.clause_start(sentence, f.start)
     stop = f.start
     for m in _COMPARISON.finditer(masked, clause, f.start):
         if COMPARISON_OPENERS[m.group()]:
@@ -388,8 +410,7 @@ def _intent(masked: str, f: Figure, aims: Sequence[Figure], sentence: int
     # Earlier clauses: only the cues after the last figure each could aim at.
     while cue is None and clause > sentence:
         end = clause - 1  # the comma
-        clause = max((m.end() for m in _COMMA_END.finditer(masked, sentence, end)),
-                     default=sentence)
+        clause = marks.clause_start(sentence, end)
         start = max([a.end for a in aims if clause <= a.start < end], default=clause)
         cue, reached = _cue(masked, start, end, reached)
     if cue == "target":
@@ -403,14 +424,17 @@ def _with_intents(text: str, figures: Sequence[Figure]) -> list[Figure]:
     for f in figures:
         chars[f.start:f.end] = _MASK * (f.end - f.start)
     masked = "".join(chars)
+    marks = _Marks.of(masked)
     ends = _sentence_ends(text)
-    aims = [f for f in figures if f.kind != "duration"]  # a duration is a time frame: 将来3年
+    sentences = [bisect_right(ends, f.start) for f in figures]
+    aims: dict[int, list[Figure]] = {}  # sentence → figures; a duration is a time frame: 将来3年
+    for f, i in zip(figures, sentences, strict=True):
+        if f.kind != "duration":
+            aims.setdefault(i, []).append(f)
     out = []
-    for f in figures:
-        i = bisect_right(ends, f.start)
-        sentence = ends[i - 1] + 1 if i else 0
-        same = [a for a in aims if bisect_right(ends, a.start) == i]
-        out.append(f.model_copy(update={"intent": _intent(masked, f, same, sentence)}))
+    for f, i in zip(figures, sentences, strict=True):
+        intent = _intent(masked, marks, f, aims.get(i, []), ends[i - 1] + 1 if i else 0)
+        out.append(f if intent == f.intent else f.model_copy(update={"intent": intent}))
     return out
 
 
