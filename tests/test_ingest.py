@@ -199,3 +199,23 @@ def test_a_large_file_is_taken_apart_in_runs_as_a_whole_one(res, tmp_path, monke
                for n, r in enumerate(runs) for p in r.passages]
     assert records == whole.passages
     assert any(p.original for p in records)
+
+
+def test_a_worker_keeps_its_tables_out_of_the_collectors_sight():
+    """An indexing worker freezes what it loaded (jieba's tables, the tagger) and collects
+    rarely: the collector scanning them cost a build 5% of its time."""
+    import multiprocessing
+
+    def report(queue):
+        ingest._worker_init()
+        import gc
+
+        queue.put((gc.get_threshold(), gc.get_freeze_count()))
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    worker = ctx.Process(target=report, args=(queue,))
+    worker.start()
+    threshold, frozen = queue.get(timeout=60)
+    worker.join(60)
+    assert threshold == ingest.WORKER_GC_THRESHOLDS and frozen > 10_000
