@@ -24,11 +24,11 @@ import shutil
 import threading
 import time
 import weakref
-from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -278,8 +278,13 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
     texts, figures, mentions = list(cols.texts), list(cols.figures), list(cols.mentions)
     originals = list(cols.originals)
     seen: dict[str, int] = {}  # term → its id until the vocabulary is sorted
-    flat, offsets = array("i"), [0]
-    a_idx, pos, keys, p_file, lengths = [], [], [], [], []
+    flat: list[np.ndarray] = []  # each file's token ids
+    offsets = [0]
+    a_idx: list[int] = []
+    pos: list[int] = []
+    keys: list[int] = []
+    p_file: list[int] = []
+    lengths: list[int] = []
     for r in results:
         if not r.part:
             files.append({"path": r.path, "size": r.size, "mtime_ns": r.mtime_ns,
@@ -290,23 +295,30 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
         base = len(articles)
         articles += [a.model_dump_json() for a in r.articles]
         article_file += [f] * len(r.articles)
-        for p in r.passages:
-            texts.append(p.text)
-            figures.append(p.figures_json)
-            mentions.append(p.mentions_json)
-            originals.append(p.original)
-            terms = p.token_list()
-            # New terms get ids in a set operation and the rest is one C-level map: a Python
-            # step per token was the most of this process's time in a large build.
-            for t in set(terms).difference(seen):
-                seen[t] = len(seen)
-            flat.extend(map(seen.__getitem__, terms))
-            offsets.append(len(flat))
-            a_idx.append(base + p.article)
-            pos.append(p.position)
-            keys.append(passage_key(p.text))
-            p_file.append(f)
-            lengths.append(len(p.text))
+        if not r.passages:
+            continue
+        # A file's passages column by column, in built-in loops: a Python step per passage and
+        # per token was the most of this process's time in a large build.
+        article, position, text, figure, mention, original, tokens = zip(*r.passages,
+                                                                         strict=True)
+        texts += text
+        figures += figure
+        mentions += mention
+        originals += original
+        a_idx += [base + a for a in article]
+        pos += position
+        keys += map(passage_key, text)
+        p_file += [f] * len(text)
+        lengths += map(len, text)
+        found = list(map(seen.get, r.terms))  # one look-up per distinct term of the file
+        if None in found:  # new terms; ids are renumbered below
+            for i, t in enumerate(r.terms):
+                if found[i] is None:
+                    found[i] = seen[t] = len(seen)
+        ids = np.array(found, np.int32)
+        local = np.frombuffer(b"".join(tokens), np.int32)
+        flat.append(ids[local])
+        offsets += islice(accumulate((len(t) // 4 for t in tokens), initial=offsets[-1]), 1, None)
     vocab = sorted(set(cols.vocab) | seen.keys())
     term_id = {t: i for i, t in enumerate(vocab)}
     old_to_new = np.fromiter((term_id[t] for t in cols.vocab), dtype=np.int32,
@@ -314,7 +326,7 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
     new_to_new = np.fromiter((term_id[t] for t in seen), dtype=np.int32, count=len(seen))
     old_tokens = Ragged(old_to_new[np.asarray(cols.tokens.flat)] if len(cols.tokens.flat)
                         else np.zeros(0, np.int32), cols.tokens.offsets)
-    new_flat = np.frombuffer(flat, dtype=np.int32) if len(flat) else np.zeros(0, np.int32)
+    new_flat = np.concatenate(flat) if flat else np.zeros(0, np.int32)
     new_tokens = Ragged(new_to_new[new_flat] if len(new_flat) else new_flat,
                         np.asarray(offsets, dtype=np.int64))
     failed = [f"{entry['path']}: {entry['error']}" for entry in files[len(cols.files):]

@@ -23,6 +23,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import sys
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,6 @@ CHUNK_FILES = 16
 SPLIT_FROM_BYTES = 16 << 20  # a file this large is taken apart by all workers, run by run
 WORKER_GC_THRESHOLDS = (100_000, 50, 1000)  # Python's defaults are (700, 10, 10)
 RUN_CHARS = 1 << 20  # characters of a large file per chunk converted and per run taken apart
-TOKEN_SEP = "\n"  # between the tokens of PassageRecord.tokens (a passage holds no line break)
 
 Job = tuple[Path, Path, str]  # (corpus root, file path, the file's key in the index)
 
@@ -61,12 +61,13 @@ class PassageRecord(NamedTuple):
     figures_json: str  # the passage's figures, a JSON list of Figure dumps
     mentions_json: str  # its names and dates, a JSON list of Mention dumps (None fields left out)
     original: str  # the text in its file's script (retrieval.original); "" when it is the text
-    # The passage's tokens, then its article's places', joined by TOKEN_SEP: one string takes a
-    # tenth of the memory of a list of short ones.
-    tokens: str
+    # The passage's tokens, then its article's places', as int32 positions in its result's
+    # terms (FileResult.terms): the index maps each distinct term of a file to its id once,
+    # then the tokens as an array, not token by token.
+    tokens: bytes
 
-    def token_list(self) -> list[str]:
-        return self.tokens.split(TOKEN_SEP) if self.tokens else []
+    def token_list(self, terms: Sequence[str]) -> list[str]:
+        return [terms[i] for i in array("i", self.tokens)]
 
 
 @dataclass
@@ -80,6 +81,7 @@ class FileResult:
     error: str | None = None
     articles: list[Article] = field(default_factory=list)  # without paragraphs (in passages)
     passages: list[PassageRecord] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # the passages' distinct tokens, by first use
     # A large file comes as several results, one per run of articles: 0 for the first (its
     # size, time and replaced bytes are the file's), then 1, 2, …
     part: int = 0
@@ -109,7 +111,7 @@ def process_file(root: Path, path: Path, key: str | None, res: Resources) -> Fil
         _take_apart(source, key, res, result)
     except Exception as exc:  # one odd file is skipped and reported, never the whole index
         result.error = f"could not be processed ({type(exc).__name__}: {exc})"
-        result.articles, result.passages = [], []
+        result.articles, result.passages, result.terms = [], [], []
     return result
 
 
@@ -140,6 +142,7 @@ def _add_articles(articles: Iterable[Article], script: str | None, original: str
     """Each article's places and year, and its passages' figures, mentions, original script
     and tokens, appended to ``result``."""
     cursor = 0
+    local: dict[str, int] = {t: i for i, t in enumerate(result.terms)}  # term → position
     for article in articles:
         places = article_places(article.title, article.paragraphs, res)
         context = [t for place in places for t in tokens(place, res)]
@@ -158,9 +161,13 @@ def _add_articles(articles: Iterable[Article], script: str | None, original: str
             if script is not None:
                 text, cursor = original_passage(passage, script, original, cursor,
                                                 res.traditional)
-            terms = TOKEN_SEP.join(tokens(passage, res, words) + context)
+            terms = tokens(passage, res, words) + context
+            for t in dict.fromkeys(terms):  # a passage's new terms, in the order first used
+                local.setdefault(t, len(local))
+            ids = array("i", map(local.__getitem__, terms)).tobytes()
             result.passages.append(PassageRecord(n, position, passage, figures, mentions, text,
-                                                 terms))
+                                                 ids))
+    result.terms = list(local)
 
 
 def _converted(chunk: str, res: Resources) -> tuple[str, str | None]:
@@ -203,7 +210,7 @@ def _take_apart_run(run: Run, res: Resources) -> FileResult:
         _add_articles(articles, run.script, run.original or "", res, result)
     except Exception as exc:  # reported for the file; the other runs are kept
         result.error = f"could not be processed ({type(exc).__name__}: {exc})"
-        result.articles, result.passages = [], []
+        result.articles, result.passages, result.terms = [], [], []
     return result
 
 

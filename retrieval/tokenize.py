@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
+from typing import cast
 
 from .resources import PLACE_TAG, Resources
 from .units import INNER_QUALIFIERS, MEASURES
@@ -53,13 +55,13 @@ def tokens(text: str, res: Resources, words: Sequence[str] | None = None) -> lis
     # A word's terms depend on the word alone: each distinct word is worked out once (news
     # prose repeats its words; this was a tenth of an index build).
     memo = res.memo("terms", cutter)
-    out: list[str] = []
-    for word in cut:
-        terms = memo.get(word)
-        if terms is None:
-            terms = memo[word] = _word_terms(word, cutter.FREQ, res.stopwords)
-        out += terms
-    return out
+    cut = cut if isinstance(cut, list) else list(cut)
+    found = list(map(memo.get, cut))  # built-in loops: this runs for every passage indexed
+    if None in found:
+        for i, terms in enumerate(found):
+            if terms is None:
+                found[i] = memo[cut[i]] = _word_terms(cut[i], cutter.FREQ, res.stopwords)
+    return list(chain.from_iterable(cast(list[tuple[str, ...]], found)))
 
 
 def places(text: str, res: Resources) -> list[str]:

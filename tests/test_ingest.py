@@ -74,8 +74,8 @@ def test_a_file_becomes_articles_and_passage_records(res, tmp_path):
     assert {f["text"] for f in figures} >= {"3910张", "60.54万元", "99.4%"}
     assert all(first.text[f["start"]:f["end"]] == f["text"] for f in figures)
     places = result.articles[0].places
-    assert first.token_list()[:len(tokens(first.text, res))] == tokens(first.text, res)
-    assert first.token_list()[len(tokens(first.text, res)):] == [
+    assert first.token_list(result.terms)[:len(tokens(first.text, res))] == tokens(first.text, res)
+    assert first.token_list(result.terms)[len(tokens(first.text, res)):] == [
         t for place in places for t in tokens(place, res)]  # the article's places, after
     assert pickle.loads(pickle.dumps(result)) == result  # crosses to and from worker processes
 
@@ -195,9 +195,10 @@ def test_a_large_file_is_taken_apart_in_runs_as_a_whole_one(res, tmp_path, monke
     assert [r.part for r in runs] == list(range(len(runs))) and len(runs) > 5
     assert (runs[0].size, runs[0].mtime_ns, runs[0].articles) == (whole.size, whole.mtime_ns, [])
     assert [a for r in runs for a in r.articles] == whole.articles
-    records = [p._replace(article=p.article + sum(len(q.articles) for q in runs[:n]))
+    records = [p._replace(article=p.article + sum(len(q.articles) for q in runs[:n]),
+                          tokens=p.token_list(r.terms))  # each result numbers its own terms
                for n, r in enumerate(runs) for p in r.passages]
-    assert records == whole.passages
+    assert records == [p._replace(tokens=p.token_list(whole.terms)) for p in whole.passages]
     assert any(p.original for p in records)
 
 
