@@ -26,9 +26,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from retrieval.models import Approx, Figure
 from retrieval.punctuation import CLAUSE_ENDS, SENTENCE_ENDS, alternation, one_of, scanner
@@ -139,8 +139,7 @@ _TARGET_AFTER = re.compile(alternation(TARGET_AFTER))
 _COMPARISON = re.compile(alternation(COMPARISON_OPENERS))
 
 
-@dataclass(frozen=True)
-class _Atom:
+class _Atom(NamedTuple):  # a tuple: made for every number in every passage indexed
     start: int
     end: int
     written: str  # the unit as written, magnitude included: 亿元, 万个, 个月
@@ -256,7 +255,7 @@ def _inherit_units(text: str, atoms: list[_Atom]) -> list[_Atom]:
             continue
         # Nearest by the characters between; on a tie the unit written after (50万、80万平方米).
         lender = min(near, key=lambda b: (max(b.start - a.end, a.start - b.end), -b.start))
-        out.append(replace(a, unit=lender.unit, written=a.mag + lender.written[len(lender.mag):],
+        out.append(a._replace(unit=lender.unit, written=a.mag + lender.written[len(lender.mag):],
                            unit_inherited=True))
     return out
 
@@ -274,11 +273,11 @@ def _merge(text: str, atoms: list[_Atom]) -> list[_Atom]:
         gap = text[prev.end:atom.start]
         opener = _CHANGE_OPEN.search(text, max(0, prev.start - _OPEN_SPAN), prev.start)
         if opener and _CHANGE_GAP.fullmatch(gap):
-            out[-1] = replace(prev, role="from")
-            out.append(replace(atom, role="to"))
+            out[-1] = prev._replace(role="from")
+            out.append(atom._replace(role="to"))
         elif _RANGE_GAP.fullmatch(gap) and atom.high is None:
             # The unit is the one written at the end: 50万至80万平方米 is a range in 平方米.
-            out[-1] = replace(prev, end=atom.end, high=atom.number, written=atom.written,
+            out[-1] = prev._replace(end=atom.end, high=atom.number, written=atom.written,
                               unit_inherited=atom.unit_inherited)
         else:
             out.append(atom)
