@@ -1,6 +1,6 @@
 """The per-file pipeline of indexing: a corpus file read and taken apart into what the index
 stores — its articles, and each article's passages with their figures and mentions (as JSON)
-and tokens.
+and tokens (numbered within the file: the index maps a file's distinct terms, not its tokens).
 
 Owns :class:`FileResult` and :class:`PassageRecord` (plain data: they cross process
 boundaries), how one file is processed (a file that cannot be read, or that breaks a step, is
@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 PARALLEL_FROM_BYTES = 4 << 20  # below this much new text, worker start-up costs more than it saves
 CHUNK_FILES = 16
 SPLIT_FROM_BYTES = 16 << 20  # a file this large is taken apart by all workers, run by run
-WORKER_GC_THRESHOLDS = (100_000, 50, 1000)  # Python's defaults are (700, 10, 10)
 RUN_CHARS = 1 << 20  # characters of a large file per chunk converted and per run taken apart
+WORKER_GC_THRESHOLDS = (100_000, 50, 1000)  # Python's defaults are (700, 10, 10)
 
 Job = tuple[Path, Path, str]  # (corpus root, file path, the file's key in the index)
 

@@ -49,7 +49,7 @@ FAST_PATH_FROM = 200  # characters; a question is converted directly
 CLAUSE_MARKS = "\n" + punctuation.SENTENCE_ENDS + punctuation.CLAUSE_ENDS
 _CLAUSE_END = re.compile(punctuation.one_of(CLAUSE_MARKS))
 QUICK_MAX_CHARS = 1000  # texts up to this long are tokenized without loading jieba's table
-MEMO_WORDS = 1 << 20  # distinct words a memo of Resources.memo holds before it starts again
+MEMO_WORDS = 1 << 19  # distinct words a memo holds (~60 MB) before it starts again
 
 
 class CacheError(ValueError):
