@@ -29,6 +29,7 @@ from . import checksums
 from .store import Lookup, Strings, open_array, save_array, save_strings
 
 T = TypeVar("T")
+FORMAT = 2  # 2: looked up by CRC-32 (store.string_hash)
 REMEMBERED = 200_000  # words and prefixes whose frequency a process keeps (~20 MB at most)
 
 
@@ -82,7 +83,7 @@ class FrozenFreq(Mapping[str, int]):
 
 
 def _key(userdict: Path) -> str:
-    h = hashlib.sha256(jieba.__version__.encode())
+    h = hashlib.sha256(f"{FORMAT} {jieba.__version__}".encode())
     h.update(userdict.read_bytes())
     return h.hexdigest()[:12]
 

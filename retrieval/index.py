@@ -46,7 +46,7 @@ from .versions import VersionGone, current_version, mark_reading
 if TYPE_CHECKING:
     from .ingest import FileResult
 
-FORMAT = 3  # 3: the manifest records each file's size and checksum
+FORMAT = 4  # 3: the manifest records each file's size and checksum; 4: CRC-32 term lookup
 Notice = Callable[[str], None]
 QUICK_CHECK_FROM = 5000  # files; a smaller corpus is checked file by file at every start
 CACHED_ITEMS = 4096  # articles, and passages, kept decoded by each open Index

@@ -6,6 +6,7 @@ warm ``ganwen ask`` does not pay for it.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import marshal
 import os
@@ -34,11 +35,9 @@ finally:
 
 from . import checksums, punctuation  # noqa: E402  (after jieba, whose import is arranged above)
 
-try:  # jieba's segmentation compiled (Rust): a wheel for the common platforms
-    import jieba_next
-    import jieba_next.tokenizer
-except ImportError:  # pragma: no cover - a platform without its wheel: jieba's own, slower
-    jieba_next = None
+# jieba's segmentation compiled (Rust): a wheel for the common platforms, imported when a long
+# text is first cut (a question needs none of it); without it, jieba's own, slower.
+HAS_JIEBA_NEXT = importlib.util.find_spec("jieba_next") is not None
 
 DATA = resources.files("retrieval") / "data"
 # Words at least this frequent in jieba's dictionary may be rejoined across a stray space.
@@ -86,45 +85,91 @@ def _tagged(lines: Iterable[str], tag: str) -> set[str]:
     return words
 
 
-def _cached_file(name: str, make: Callable[[], bytes]) -> bytes:
-    """A small file of the cache folder, sealed with its checksum: read back, or when missing
-    or damaged made and written (a cache folder that cannot be written only means making it
-    again next time)."""
-    path = cache_dir() / name
+def _read_cached(name: str) -> bytes | None:
+    """A small file of the cache folder, if it is there and its checksum holds."""
     try:
-        body = checksums.unsealed(path.read_bytes())
+        return checksums.unsealed((cache_dir() / name).read_bytes())
     except OSError:
-        body = None
+        return None
+
+
+def _write_cached(name: str, body: bytes) -> None:
+    """Seal ``body`` with its checksum and write it (a cache folder that cannot be written
+    only means making it again next time)."""
+    path = cache_dir() / name
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(checksums.sealed(body))
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _cached_file(name: str, make: Callable[[], bytes]) -> bytes:
+    """A small file of the cache folder: read back, or when missing or damaged made and
+    written."""
+    body = _read_cached(name)
     if body is None:
         body = make()
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(checksums.sealed(body))
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        _write_cached(name, body)
     return body
+
+
+JIEBA_DICT = Path(jieba.__file__).parent / "dict.txt"
+_JIEBA_TABLES = ("freq", "tags")  # the parts of jieba's dictionary kept in the cache folder
+_parsed: dict[str, Any] = {}  # parts parsed along with the one asked for, until asked for
+
+
+def _parse_jieba_dict() -> tuple[tuple[dict[str, int], int], dict[str, str]]:
+    """jieba's dict.txt (one ``word frequency tag`` per line) parsed as jieba parses it, in
+    one pass rather than two: the prefix dictionary and total of ``Tokenizer.gen_pfdict``
+    (every word → its frequency, every prefix of a word that is no word → 0, the total over
+    all lines) and the tags of ``POSTokenizer.load_word_tag``."""
+    fields = JIEBA_DICT.read_text(encoding="utf-8").split()
+    words, counts = fields[0::3], list(map(int, fields[1::3]))
+    freq = dict(zip(words, counts, strict=True))
+    prefixes = {word[:i] for word in words for i in range(1, len(word))}
+    prefixes.difference_update(freq)
+    freq.update(dict.fromkeys(prefixes, 0))
+    return (freq, sum(counts)), dict(zip(words, fields[2::3], strict=True))
+
+
+def _jieba_table(part: str) -> Any:
+    """A part of jieba's dictionary (:data:`_JIEBA_TABLES`) from the cache folder: what jieba
+    and its POS tagger parse dict.txt for at each start (0.5–0.8 s, in every indexing worker).
+    When missing, damaged or written by another Python's marshal, dict.txt is parsed once and
+    every part written. Read whole, then unmarshalled: ``marshal.load`` from a file reads
+    item by item, 3× slower."""
+    if part in _parsed:  # parsed for another part just now: handed over once, not reloaded
+        return _parsed.pop(part)
+    names = {p: f"{p}-jieba-{jieba.__version__}.marshal" for p in _JIEBA_TABLES}
+    body = _read_cached(names[part])
+    if body is not None:
+        try:
+            return marshal.loads(body)
+        except (ValueError, EOFError, TypeError):
+            pass
+    parsed: dict[str, Any] = dict(zip(_JIEBA_TABLES, _parse_jieba_dict(), strict=True))
+    for p, value in parsed.items():
+        _write_cached(names[p], marshal.dumps(value))
+    _parsed.update((p, value) for p, value in parsed.items() if p != part)
+    return parsed[part]
 
 
 @cache
 def _jieba_tags() -> dict[str, str]:
-    """Every word of jieba's dictionary → its part-of-speech tag: what jieba's POS tagger
-    parses dict.txt for at each start (0.3–0.5 s, in every indexing worker), and the place
-    lexicon is drawn from; parsed once and kept in the cache folder."""
-    parsed: list[dict[str, str]] = []
+    """Every word of jieba's dictionary → its part-of-speech tag (the place lexicon is drawn
+    from it)."""
+    tags: dict[str, str] = _jieba_table("tags")
+    return tags
 
-    def parse() -> bytes:
-        with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as f:
-            parsed.append({p[0]: p[2] for p in map(str.split, f) if len(p) == 3})
-        return marshal.dumps(parsed[0])
 
-    body = _cached_file(f"tags-jieba-{jieba.__version__}.marshal", parse)
-    if not parsed:
-        try:
-            return marshal.loads(body)
-        except (ValueError, EOFError, TypeError):  # written by another Python's marshal
-            parse()
-    return parsed[0]
+def _loaded(tokenizer: jieba.Tokenizer) -> jieba.Tokenizer:
+    """``tokenizer`` with jieba's dictionary loaded: its own copy of the prefix dictionary
+    (loading a user dictionary adds to it)."""
+    tokenizer.FREQ, tokenizer.total = _jieba_table("freq")
+    tokenizer.initialized = True
+    return tokenizer
 
 
 def _place_lexicon() -> frozenset[str]:
@@ -180,7 +225,7 @@ class built_once(Generic[T]):  # noqa: N801 (used as a decorator, like cached_pr
 
 
 def pure_tokenizer() -> jieba.Tokenizer:
-    return jieba.Tokenizer()
+    return _loaded(jieba.Tokenizer())
 
 
 def compiled_tokenizer() -> jieba.Tokenizer:
@@ -191,9 +236,10 @@ def compiled_tokenizer() -> jieba.Tokenizer:
     module is put in its place: the cuts are then jieba's, character for character (a test
     holds them equal on the seeds, traditional and simplified, and generated text). Questions
     are cut by jieba itself (:attr:`Resources.quick_tokenizer`), with the same result."""
-    assert jieba_next is not None
+    import jieba_next.tokenizer
+
     jieba_next.tokenizer.finalseg = jieba.finalseg
-    return jieba_next.Tokenizer(Path(jieba.__file__).parent / "dict.txt")
+    return _loaded(jieba_next.tokenizer.Tokenizer(JIEBA_DICT))
 
 
 class _RouteOver(jieba.Tokenizer):
@@ -226,6 +272,19 @@ def _pure_over(tokenizer: jieba.Tokenizer) -> jieba.Tokenizer:
     return pure
 
 
+def _import_posseg() -> None:
+    """jieba's POS tagger module (index building only). Its import makes a tagger over jieba's
+    default tokenizer, which parses all of dict.txt for its tags (0.3 s of a first run); that
+    tagger is given the tags parsed once instead (:func:`_jieba_tags`), and reads nothing."""
+    if "jieba.posseg" not in sys.modules and jieba.dt.dictionary == jieba.DEFAULT_DICT:
+        jieba.dt.dictionary = os.devnull  # where the import's tagger reads its tags: empty
+        try:
+            posseg = importlib.import_module("jieba.posseg")
+        finally:
+            jieba.dt.dictionary = jieba.DEFAULT_DICT
+        posseg.dt.word_tag_tab = dict(_jieba_tags())
+
+
 def _converter(config: str) -> opencc.OpenCC:
     """An OpenCC converter with its tables loaded (it loads them lazily, unlocked, at the first
     conversion: two threads converting at once could see them half built)."""
@@ -252,13 +311,11 @@ class Resources:
 
     @built_once
     def tokenizer(self) -> jieba.Tokenizer:
-        """jieba with the project dictionary, its table loaded in memory (0.5–0.8 s): the one
+        """jieba with the project dictionary, its table loaded in memory (0.3 s): the one
         long texts (passages) are cut with. Compiled (:func:`compiled_tokenizer`) unless
         ``GANWEN_PURE_JIEBA`` is set or jieba-next is missing."""
-        tokenizer = (pure_tokenizer() if os.environ.get("GANWEN_PURE_JIEBA") or jieba_next is None
+        tokenizer = (pure_tokenizer() if os.environ.get("GANWEN_PURE_JIEBA") or not HAS_JIEBA_NEXT
                      else compiled_tokenizer())
-        tokenizer.tmp_dir = str(cache_dir())
-        tokenizer.initialize()
         tokenizer.load_userdict(str(DATA / "userdict.txt"))
         return tokenizer
 
@@ -291,7 +348,8 @@ class Resources:
 
     @built_once
     def pos(self):
-        import jieba.posseg  # 0.4 s to import: index building only
+        _import_posseg()
+        import jieba.posseg  # imported above
 
         class Tagger(jieba.posseg.POSTokenizer):
             def load_word_tag(self, f):  # the tags parsed once (_jieba_tags), not at each start

@@ -53,7 +53,8 @@ def test_lookup_survives_hash_collisions(tmp_path, monkeypatch):
     import retrieval.store as store
 
     # everything of one length collides
-    monkeypatch.setattr(store, "_digest", lambda text: len(text).to_bytes(8, "little"))
+    monkeypatch.setattr(store, "string_hash", len)
+    monkeypatch.setattr(store, "string_hashes", lambda items: np.array([len(w) for w in items]))
     words = ["ab", "cd", "ef", "g"]
     save_strings(tmp_path, "v", words)
     Lookup.save(tmp_path, "v", words)
@@ -154,11 +155,69 @@ def test_damaged_pos_tags_are_parsed_again(res, damage):
     assert res.pos.word_tag_tab["南康"] == "ns"
 
 
+def test_jieba_dictionary_parsed_in_one_pass_as_jieba_parses_it():
+    """One pass over dict.txt gives what jieba's tokenizer and its POS tagger each parse it
+    for: the prefix dictionary with its total, and the tags."""
+    import jieba
+    import jieba.posseg
+
+    from retrieval import resources
+
+    (freq, total), tags = resources._parse_jieba_dict()
+    with resources.JIEBA_DICT.open("rb") as f:
+        assert jieba.Tokenizer().gen_pfdict(f) == (freq, total)
+    tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    tagger.load_word_tag(resources.JIEBA_DICT.open("rb"))
+    assert tagger.word_tag_tab == tags and freq["南康"] > 0 and freq["中华人民共"] == 0
+
+
+def test_a_damaged_prefix_dictionary_is_parsed_again(res):
+    from retrieval import resources
+
+    cached = resources.cache_dir() / f"freq-jieba-{resources.jieba.__version__}.marshal"
+    freq, total = resources.pure_tokenizer().FREQ, resources.pure_tokenizer().total
+    assert len(freq) > 400_000 and cached.exists()
+    data = cached.read_bytes()
+    cached.write_bytes(data[:-8] + b"\x00" * 8)
+    again = resources.compiled_tokenizer()
+    assert (again.FREQ, again.total) == (freq, total) and again.FREQ is not freq
+    assert cached.read_bytes() == data  # written again
+
+
+def test_a_first_start_writes_only_to_the_cache_folder(tmp_path):
+    """jieba, jieba-next and the POS tagger keep nothing of their own: no cache in the home
+    folder or the temporary one, and jieba's default tagger, made at its import without
+    reading dict.txt, still has every tag."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import GANWEN, ROOT
+
+    folders = {name: tmp_path / name for name in ("HOME", "XDG_CACHE_HOME", "TMPDIR")}
+    for folder in folders.values():
+        folder.mkdir()
+    env = {**os.environ, **{k: str(v) for k, v in folders.items()},
+           "GANWEN_CACHE_DIR": str(tmp_path / "cache")}
+    asked = subprocess.run([str(GANWEN), "ask", "南康2020年投资完成多少"], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert asked.returncode == 0 and "509.69亿元" in asked.stdout
+    assert [p for folder in folders.values() for p in folder.rglob("*")] == []
+    code = ("import jieba; from retrieval.resources import Resources, _jieba_tags; "
+            "tagger = Resources().pos; import jieba.posseg; "
+            "print(jieba.posseg.dt.word_tag_tab == _jieba_tags(), jieba.dt.dictionary, "
+            "tagger.word_tag_tab['南康'])")
+    tagged = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert tagged.stdout.split() == ["True", "None", "ns"]
+
+
 def test_hashes_in_bulk_are_the_hashes_one_by_one():
     from retrieval.store import string_hash, string_hashes
 
-    words = ["南康", "a", "", "赣州经开区", "x" * 500]
+    words = ["南康", "a", "", "赣州经开区", "x" * 500, "😀"]
     assert string_hashes(words).tolist() == [string_hash(w) for w in words]
+    assert string_hashes(iter(words)).tolist() == string_hashes(words).tolist()
     assert string_hashes([]).dtype == np.int64 and len(string_hashes([])) == 0
 
 
