@@ -131,8 +131,39 @@ def probe_all(work: Path, builds: dict) -> list[dict]:
             result = probe(system, work)
         result.setdefault("build_s", builds.get(system))
         rows.append({"N": passages, "system": system, **result})
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    agreement(rows)
+    for row in rows:
+        row.pop("top10", None)
+        print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
+
+
+SCORE_RTOL = 1e-4  # ganwen's weights are float32, rank-bm25's float64
+
+
+def same_top(got: list, want: list) -> bool:
+    """The same top 10: equal scores, and the same documents but for a tie at the last
+    place (the two break ties differently)."""
+    got = sorted(((d, s) for d, s in got if s > 0), key=lambda p: (-p[1], p[0]))
+    want = sorted(((d, s) for d, s in want if s > 0), key=lambda p: (-p[1], p[0]))
+    if len(got) != len(want) or any(abs(a[1] - b[1]) > SCORE_RTOL * max(abs(b[1]), 1e-9)
+                                    for a, b in zip(got, want, strict=True)):
+        return False
+    last = want[-1][1] if want else 0.0
+    def above(pairs):
+        return {d for d, s in pairs if s > last * (1 + SCORE_RTOL)}
+    return above(got) == above(want)
+
+
+def agreement(rows: list[dict]) -> None:
+    """Put in ganwen's row how many questions rank-bm25 answered got the same top 10 from it
+    (rank-bm25 ``epsilon=0`` is the reference the scores are tested against)."""
+    by_system = {r["system"]: r for r in rows}
+    ours, ref = by_system["ganwen"].get("top10"), by_system["rank-bm25"].get("top10")
+    if ours is None or ref is None:
+        return
+    same = sum(same_top(a, b) for a, b in zip(ours, ref, strict=False))  # rank-bm25 stops early
+    by_system["ganwen"]["same_top10"] = f"{same}/{len(ref)}"
 
 
 def fmt(v, digits=2) -> str:
@@ -141,8 +172,8 @@ def fmt(v, digits=2) -> str:
 
 def table(rows: list[dict]) -> str:
     lines = ["| N | system | build s | load s | query p50 / p95 ms | query p50 / p95 ms, busy "
-             "| answer (query + figure) p50 ms, quiet / busy | RSS MB |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| answer (query + figure) p50 ms, quiet / busy | RSS MB | top-10 = rank-bm25 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         queries = [f"{fmt(r.get('query_p50' + s), 3)} / {fmt(r.get('query_p95' + s), 3)}"
                    if r.get("query_p50" + s) is not None else "—" for s in ("", "_busy")]
@@ -151,7 +182,7 @@ def table(rows: list[dict]) -> str:
                   if r.get("answer_p50") is not None else "—")
         lines.append(f"| {r['N']:,} | {r['system']}{note} | {fmt(r.get('build_s'), 1)} | "
                      f"{fmt(r.get('load_s'))} | {queries[0]} | {queries[1]} | {answer} | "
-                     f"{fmt(r.get('rss_mb'), 0)} |")
+                     f"{fmt(r.get('rss_mb'), 0)} | {r.get('same_top10', '—')} |")
     return "\n".join(lines)
 
 

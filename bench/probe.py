@@ -30,13 +30,16 @@ def percentiles(ms: list[float]) -> tuple[float, float]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
 
 
-def timed(fn, items, budget_s: float | None = None) -> list[float]:
-    """Milliseconds of ``fn`` per item; stops once ``budget_s`` seconds have gone on it."""
+def timed(fn, items, budget_s: float | None = None, results: list | None = None) -> list[float]:
+    """Milliseconds of ``fn`` per item; stops once ``budget_s`` seconds have gone on it. What
+    ``fn`` returns is kept in ``results``, outside the time measured."""
     out: list[float] = []
     for item in items:
         start = time.perf_counter()
-        fn(item)
+        got = fn(item)
         out.append((time.perf_counter() - start) * 1000)
+        if results is not None:
+            results.append(got)
         if budget_s is not None and sum(out) > budget_s * 1000:
             break
     return out
@@ -65,7 +68,8 @@ def ganwen(work: Path, queries, questions) -> dict:
     engine = Engine.open(work / "corpus", notice=lambda m: print(m, file=sys.stderr))
     engine.ask(questions[0])  # started = ready to answer: tokenizer and maps touched once
     load = time.perf_counter() - STARTED
-    return {"load_s": load, "query": lambda q: engine.index.top(q, K), "answer": engine.ask}
+    return {"load_s": load, "query": lambda q: engine.index.top(q, K), "answer": engine.ask,
+            "ranked": True}
 
 
 def rank_bm25(work: Path, queries, questions) -> dict:
@@ -78,9 +82,10 @@ def rank_bm25(work: Path, queries, questions) -> dict:
     del docs
 
     def query(q):
-        np.argpartition(-model.get_scores(q), K)[:K]
+        scores = model.get_scores(q)
+        return [(int(d), float(scores[d])) for d in np.argpartition(-scores, K)[:K]]
 
-    return {"build_s": build, "query": query, "budget_s": RANK_BM25_BUDGET_S}
+    return {"build_s": build, "query": query, "budget_s": RANK_BM25_BUDGET_S, "ranked": True}
 
 
 def bm25s_numba(work: Path, queries, questions) -> dict:
@@ -119,8 +124,11 @@ def tantivy_search(work: Path, queries, questions) -> dict:
 
 def run(system: dict, queries, questions, suffix: str) -> dict:
     """Query (and answer) percentiles, their keys ending in ``suffix``."""
-    out = {}
-    query_ms = timed(system["query"], queries, system.get("budget_s"))
+    out: dict = {}
+    tops: list = []
+    query_ms = timed(system["query"], queries, system.get("budget_s"), tops)
+    if not suffix and system.get("ranked"):
+        out["top10"] = tops  # each question's (document, score) pairs, to compare systems
     out[f"query_p50{suffix}"], out[f"query_p95{suffix}"] = percentiles(query_ms)
     if len(query_ms) < len(queries):
         out[f"note{suffix}"] = f"{len(query_ms)} queries"
