@@ -9,7 +9,9 @@ time also covers reading, cleaning, splitting and tokenizing the files and extra
 Load, query and memory are measured in a fresh process per system (bench/probe.py), the second
 of two (a restart: the index's pages in the OS cache, numba's compiled code in its cache): load
 is opening the saved index until the first question is answered; query is top-10 for
-pre-tokenized questions; answer is ganwen's whole ask() (tokenize, search, choose the figure);
+pre-tokenized questions, timed after one untimed pass over them (steady state: the pages of
+each index a question reads are resident); answer is ganwen's whole ask() (tokenize, search,
+choose the figure);
 RSS is the process's peak resident memory. Query and answer are measured twice: on a quiet
 machine, then *busy*, while a bounded background process burns one core (bench/probe.py), as
 on a host that also runs other programs.

@@ -37,7 +37,9 @@ from .store import Ragged, open_array, save_array
 
 K1 = 1.5
 B = 0.75
-COMPILED_FROM = 200_000  # documents; below, numpy is as fast and numba's import is not worth it
+# Documents from which the compiled kernel answers: 5× numpy's speed at 100,000 (0.16 against
+# 0.78 ms), 2.5× at 10,000; below, a query's saving does not pay back numba's import at start.
+COMPILED_FROM = 20_000
 EPSILON = 0.0  # rank-bm25's epsilon: negative IDF becomes 0
 
 
