@@ -49,6 +49,25 @@ def test_lookup_finds_every_string_and_nothing_else(tmp_path):
     assert lookup("没有的词") is None and lookup("词3000") is None
 
 
+def test_lookup_remembers_a_bounded_number_of_answers(tmp_path, monkeypatch):
+    """Answers are remembered (a question's words come back for every passage weighed), found
+    or not, and the memory starts again past its bound, answering the same."""
+    import retrieval.store as store
+
+    monkeypatch.setattr(store, "LOOKUPS_REMEMBERED", 50)
+    words = [f"词{i}" for i in range(300)]
+    save_strings(tmp_path, "v", words)
+    Lookup.save(tmp_path, "v", words)
+    lookup = Lookup.open(tmp_path, "v", Strings(tmp_path, "v"))
+    for _ in range(2):
+        assert [lookup(w) for w in words] == list(range(300)) and lookup("没有") is None
+        assert 0 < len(lookup._known) <= 50
+    calls = []
+    monkeypatch.setattr(lookup, "_find", lambda text: calls.append(text))
+    lookup("没有")
+    assert calls == []  # remembered: not looked for again
+
+
 def test_lookup_survives_hash_collisions(tmp_path, monkeypatch):
     import retrieval.store as store
 
