@@ -30,7 +30,6 @@ from .store import Lookup, Strings, open_array, save_array, save_strings
 
 T = TypeVar("T")
 FORMAT = 2  # 2: looked up by CRC-32 (store.string_hash)
-REMEMBERED = 200_000  # words and prefixes whose frequency a process keeps (~20 MB at most)
 
 
 class FrozenFreq(Mapping[str, int]):
@@ -42,21 +41,11 @@ class FrozenFreq(Mapping[str, int]):
         self.freqs = open_array(folder, "freq_values")
         self.lookup = Lookup.open(folder, "freq_keys", self.keys_)
         # jieba asks for every prefix of every position, and a question's words come back in
-        # its parts, its everyday phrases and the next question: remembering the answers halves
-        # the time of a question. Bounded; a plain dict is safe to share between threads.
-        self._known: dict[str, int | None] = {}
+        # its parts, its everyday phrases and the next question: the lookup remembers them.
 
     def _freq(self, key: str) -> int | None:
-        try:
-            return self._known[key]
-        except KeyError:
-            pass
         i = self.lookup(key)
-        freq = None if i is None else int(self.freqs[i])
-        if len(self._known) >= REMEMBERED:
-            self._known.clear()
-        self._known[key] = freq
-        return freq
+        return None if i is None else int(self.freqs[i])
 
     def __getitem__(self, key: str) -> int:
         freq = self._freq(key)
