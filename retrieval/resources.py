@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,6 +38,9 @@ from . import checksums, punctuation  # noqa: E402  (after jieba, whose import i
 # jieba's segmentation compiled (Rust): a wheel for the common platforms, imported when a long
 # text is first cut (a question needs none of it); without it, jieba's own, slower.
 HAS_JIEBA_NEXT = importlib.util.find_spec("jieba_next") is not None
+# jieba-rs (rjieba's wheel): the whole cut in Rust, 5× faster than jieba-next on passages;
+# used where its cut is jieba's (:class:`RustCut`).
+HAS_RJIEBA = importlib.util.find_spec("rjieba") is not None
 
 DATA = resources.files("retrieval") / "data"
 # Words at least this frequent in jieba's dictionary may be rejoined across a stray space.
@@ -259,6 +262,77 @@ class _RouteOver(jieba.Tokenizer):
             route[x] = (0.0, end)  # the tagger reads only where each word ends
 
 
+# Where jieba-rs's cut may not be jieba's, found by comparing the two on every class of text
+# below (tests/test_index.py): a Han character jieba's HMM has no emission for (the two break
+# the ensuing tie alike in every case tried, but nothing promises it), a character jieba's
+# default mode does not count as Han (jieba-rs's ranges are wider), and ASCII runs that
+# jieba-rs keeps whole where jieba splits them (650-700, crabby-images, jxrb_jxnews, a.b,
+# v1.2.3, 1.5ab).
+_RUST_ASCII_JOINS = (r"[A-Za-z0-9][-_][A-Za-z0-9]", r"[A-Za-z]\.[A-Za-z0-9]",
+                     r"[A-Za-z0-9]\.[A-Za-z]", r"\d\.\d+[.A-Za-z]")
+_RUST_WIDER_HAN = r"\u3400-\u4DFF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0010FFFF"
+# A word no text can hold (jieba cuts only runs of Han, letters, digits and +#&._%-): it
+# carries the frequency jieba-rs's total lacks (see RustCut.add_word).
+_TOTAL_CARRIER = "\x00total"
+
+
+@cache
+def _rust_may_differ() -> re.Pattern[str]:
+    import jieba.finalseg
+
+    known = set().union(*jieba.finalseg.emit_P.values())
+    unknown = "".join(chr(c) for c in range(0x4E00, 0x9FD6) if chr(c) not in known)
+    return re.compile("|".join((f"[{re.escape(unknown)}{_RUST_WIDER_HAN}]", *_RUST_ASCII_JOINS)))
+
+
+class RustCut(jieba.Tokenizer):
+    """jieba's default-mode cut (HMM on) by jieba-rs, over ``exact``'s dictionary, and where
+    jieba-rs's may differ (:func:`_rust_may_differ`, 0.1% of passages) by jieba itself over
+    the same table (jieba-next, 5× slower than jieba-rs, splits runs of symbols such as -- unlike
+    jieba). The dictionary is ``exact``'s (jieba's or jieba-next's, loaded, shared), which jieba's
+    POS tagger cuts along. jieba-rs carries jieba's dict.txt and HMM; the user dictionary is
+    given to both."""
+
+    def __init__(self, exact: jieba.Tokenizer) -> None:
+        import rjieba
+
+        super().__init__()
+        self.exact = exact
+        self.rust = rjieba.Jieba()  # jieba's dict.txt, built in
+        self.FREQ, self.total = exact.FREQ, exact.total  # one table
+        self.user_word_tag_tab = exact.user_word_tag_tab
+        self.initialized = True
+        self._rust_total = exact.total
+
+    def lcut(self, sentence: str, cut_all: bool = False, HMM: bool = True,  # noqa: N803
+             use_paddle: bool = False) -> list[str]:
+        if cut_all or not HMM or _rust_may_differ().search(sentence):
+            return list(super().cut(sentence, cut_all, HMM))
+        return self.rust.cut(sentence)
+
+    def cut(self, sentence: str, cut_all: bool = False, HMM: bool = True,  # noqa: N803
+            use_paddle: bool = False) -> Iterator[str]:
+        return iter(self.lcut(sentence, cut_all, HMM))
+
+    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
+        """jieba adds a word's frequency to its total even when the word was in the
+        dictionary already; jieba-rs replaces the old one's. The difference is carried by a
+        word no text holds, so both weigh a path against the same total."""
+        old = self.FREQ.get(word) or 0
+        self.exact.add_word(word, freq, tag)
+        new = self.FREQ[word]
+        self.total = self.exact.total
+        self.rust.add_word(word, new, tag)
+        self._rust_total += new - old
+        self.rust.add_word(_TOTAL_CARRIER, self.total - self._rust_total, None)
+
+
+def rust_tokenizer(exact: jieba.Tokenizer) -> RustCut | jieba.Tokenizer:
+    """``exact`` cutting through jieba-rs (:class:`RustCut`) where rjieba's wheel is
+    installed; ``exact`` itself otherwise."""
+    return RustCut(exact) if HAS_RJIEBA else exact
+
+
 def _pure_over(tokenizer: jieba.Tokenizer) -> jieba.Tokenizer:
     """A jieba tokenizer over ``tokenizer``'s loaded table (shared, not copied), for jieba's POS
     tagger, which reads the dictionary file as jieba opens it, which jieba-next's does not;
@@ -314,8 +388,10 @@ class Resources:
         """jieba with the project dictionary, its table loaded in memory (0.3 s): the one
         long texts (passages) are cut with. Compiled (:func:`compiled_tokenizer`) unless
         ``GANWEN_PURE_JIEBA`` is set or jieba-next is missing."""
-        tokenizer = (pure_tokenizer() if os.environ.get("GANWEN_PURE_JIEBA") or not HAS_JIEBA_NEXT
-                     else compiled_tokenizer())
+        if os.environ.get("GANWEN_PURE_JIEBA"):
+            tokenizer = pure_tokenizer()
+        else:
+            tokenizer = rust_tokenizer(compiled_tokenizer() if HAS_JIEBA_NEXT else pure_tokenizer())
         tokenizer.load_userdict(str(DATA / "userdict.txt"))
         return tokenizer
 
@@ -356,7 +432,7 @@ class Resources:
                 f.close()
                 self.word_tag_tab = dict(_jieba_tags())  # a copy: the user dictionary's join it
 
-        return Tagger(_pure_over(self.tokenizer))
+        return Tagger(_pure_over(getattr(self.tokenizer, "exact", self.tokenizer)))
 
     @built_once
     def s2t(self) -> opencc.OpenCC:

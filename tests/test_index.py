@@ -5,6 +5,7 @@ memory maps once dropped. (Reading and taking apart one file: test_ingest.py.)""
 from __future__ import annotations
 
 import gc
+import re
 import shutil
 import weakref
 from pathlib import Path
@@ -324,13 +325,25 @@ def test_a_build_leaves_the_table_questions_are_cut_with(tmp_path, monkeypatch):
     assert (table / "meta.json").exists() and not table.name.endswith(".tmp")
 
 
-def test_compiled_and_pure_jieba_cut_alike(res, tmp_path):
-    """Passages are cut by jieba-next (compiled), questions by jieba itself: the same words
-    on the seeds as written (traditional script), simplified, generated text and runs of
+def _segmentation_texts(res, tmp_path) -> list[str]:
+    """Texts every segmentation must cut as jieba does: prose (:func:`_prose`) and every
+    string of up to five characters over letters, digits and the symbols jieba counts in a
+    word (where jieba-rs and jieba-next part from jieba)."""
+    import itertools
+
+    texts = _prose(res, tmp_path)
+    texts += ["".join(t) for n in range(1, 6) for t in itertools.product("a1.-_%的Z", repeat=n)]
+    texts += [f"增长{a}{sep}{b}个" for a, sep, b in itertools.product(
+        ("ab", "12", "1.5", "x2", "5%", "c++"), ("", "+", "#", "&", "_", "%", "-", ".", "--", " "),
+        ("ab", "A", "12", "1.5", "2x"))]
+    return texts
+
+
+def _prose(res, tmp_path) -> list[str]:
+    """The seeds as written (traditional script) and simplified, generated text, and runs of
     characters neither dictionary nor model knows."""
     import sys
 
-    from retrieval.resources import compiled_tokenizer, pure_tokenizer
     from tests.helpers import ROOT
 
     sys.path.insert(0, str(ROOT / "bench"))
@@ -341,10 +354,56 @@ def test_compiled_and_pure_jieba_cut_alike(res, tmp_path):
     texts += [res.simplified(t) for t in texts]
     texts += [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "synth").iterdir())]
     texts.append("跟蹤幫扶機(jī)制,鬱鬱蔥蔥的龘靐齉爩 GDP增长6.5%,PM2.5 1+2+N 2020年")
-    compiled, pure = compiled_tokenizer(), pure_tokenizer()
-    for tokenizer in (compiled, pure):
-        tokenizer.tmp_dir = str(tmp_path)
-        tokenizer.load_userdict(str(Path(ingest.__file__).parent / "data" / "userdict.txt"))
+    return texts
+
+
+def _pure_jieba():
+    from retrieval.resources import pure_tokenizer
+
+    pure = pure_tokenizer()
+    pure.load_userdict(str(Path(ingest.__file__).parent / "data" / "userdict.txt"))
+    return pure
+
+
+def test_passages_are_cut_as_jieba_cuts_them(res, tmp_path):
+    """Passages are cut by jieba-rs (where jieba's cut is sure to be the same, else by jieba
+    over the same table), questions by jieba itself: the same words."""
+    from retrieval.resources import RustCut
+
+    assert isinstance(res.tokenizer, RustCut)
+    pure = _pure_jieba()
+    assert res.tokenizer.total == pure.total
+    mismatched = [t for t in _segmentation_texts(res, tmp_path) if res.tokenizer.lcut(t) != pure.lcut(t)]
+    assert not mismatched, mismatched[:5]
+
+
+def test_jieba_rs_weighs_words_against_jiebas_total(res, tmp_path):
+    """jieba adds a re-added word's frequency to its total, jieba-rs replaces it: with the
+    two thousand most frequent words given again, the totals differ by half and the cuts
+    part, unless the difference is carried (RustCut.add_word)."""
+    from retrieval.resources import RustCut, _rust_may_differ, compiled_tokenizer, pure_tokenizer
+
+    pure, rust = pure_tokenizer(), RustCut(compiled_tokenizer())
+    for word, freq in sorted(pure.FREQ.items(), key=lambda wf: -wf[1])[:2000]:
+        pure.add_word(word, freq)
+        rust.add_word(word, freq)
+    assert rust.total == pure.total
+    lines = [line for t in _prose(res, tmp_path) for line in t.splitlines()]
+    lines = [line for line in lines if not _rust_may_differ().search(line)]  # cut by jieba-rs
+    assert len(lines) > 500
+    assert [rust.lcut(t) for t in lines] == [pure.lcut(t) for t in lines]
+
+
+def test_compiled_and_pure_jieba_cut_alike(res, tmp_path):
+    """Where rjieba's wheel is missing, jieba-next cuts passages: jieba's words on all but
+    runs of the symbols jieba counts in a word (jieba keeps -- whole, jieba-next splits it:
+    noise to the index either way), and jieba's POS tags along its route."""
+    from retrieval.resources import compiled_tokenizer
+
+    texts = [t for t in _segmentation_texts(res, tmp_path) if not re.search(r"[-+#&._%]{2}", t)]
+    compiled, pure = compiled_tokenizer(), _pure_jieba()
+    compiled.tmp_dir = str(tmp_path)
+    compiled.load_userdict(str(Path(ingest.__file__).parent / "data" / "userdict.txt"))
     assert type(compiled) is not type(pure)
     import jieba.posseg
 
@@ -359,18 +418,24 @@ def test_compiled_and_pure_jieba_cut_alike(res, tmp_path):
         assert [tuple(p) for p in tag_compiled.lcut(text)] == [tuple(p) for p in tag_pure.lcut(text)]
 
 
-def test_an_index_cut_by_pure_jieba_ranks_as_one_cut_by_jieba_next(tmp_path, monkeypatch):
-    """Where jieba-next's wheel is missing, jieba cuts the passages: the same index."""
+def test_an_index_is_the_same_whichever_segmenter_cuts_it(tmp_path, monkeypatch):
+    """jieba-rs, jieba-next where rjieba's wheel is missing, jieba itself where both are (or
+    GANWEN_PURE_JIEBA is set): the same index, places and all."""
+    from retrieval import resources
     from retrieval.resources import Resources
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     built = {}
-    for pure in ("", "1"):
+    for name, pure, rust, segmenter in (("rust", "", True, "RustCut"),
+                                        ("next", "", False, "jieba_next"),
+                                        ("pure", "1", True, "jieba")):
         monkeypatch.setenv("GANWEN_PURE_JIEBA", pure)
-        monkeypatch.setenv("GANWEN_CACHE_DIR", str(tmp_path / f"cache{pure}"))
+        monkeypatch.setattr(resources, "HAS_RJIEBA", rust)
+        monkeypatch.setenv("GANWEN_CACHE_DIR", str(tmp_path / f"cache-{name}"))
         index = index_mod.open_index(corpus, Resources())
-        built[pure] = ([index.doc_tokens(d) for d in range(len(index))],
+        built[name] = ([index.doc_tokens(d) for d in range(len(index))],
                        [a.model_dump() for a in index.iter_articles()])  # places among them
-        assert type(Resources().tokenizer).__module__.startswith("jieba_next" if not pure else "jieba")
-    assert built[""] == built["1"] and len(built[""][0]) > 50
+        tokenizer = type(Resources().tokenizer)
+        assert segmenter in (tokenizer.__name__, tokenizer.__module__.split(".")[0])
+    assert built["rust"] == built["next"] == built["pure"] and len(built["rust"][0]) > 50
