@@ -116,7 +116,11 @@ class Ragged:
         return np.diff(self.offsets)
 
     def take(self, rows: np.ndarray) -> Ragged:
-        """The rows ``rows`` (in that order) as a new ragged column."""
+        """The rows ``rows`` (in that order) as a ragged column: this one when they are all
+        its rows in order (every passage visible: at a million passages, gathering them again
+        took seconds and a copy of every token)."""
+        if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
+            return self
         lengths = self.lengths()[rows]
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         if not len(rows):

@@ -33,6 +33,9 @@ def test_ragged_take_and_concat(tmp_path):
     assert [r.tolist() for r in (ragged[i] for i in range(4))] == lists
     taken = ragged.take(np.array([3, 0, 1]))
     assert [taken[i].tolist() for i in range(3)] == [[5, 6], [1, 2, 3], []]
+    whole = ragged.take(np.arange(len(ragged)))
+    assert [whole[i].tolist() for i in range(len(whole))] == [ragged[i].tolist()
+                                                              for i in range(len(ragged))]
     ragged.save(tmp_path, "r")
     opened = Ragged.open(tmp_path, "r")
     both = concat_ragged([opened, Ragged.from_lists([[7]])])
