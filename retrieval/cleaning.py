@@ -67,6 +67,8 @@ CHROME_LINES = tuple(re.compile(p) for p in (
     r"^.{2,16}(频道|首页)$",
     r"^(集团报刊|地市频道)",
 ))
+# All of them as one pattern: one scan of a line instead of one per pattern.
+_ANY_CHROME = re.compile("|".join(f"(?:{p.pattern})" for p in CHROME_LINES))
 
 # A line of short space-separated items and no sentence punctuation: a navigation bar or a
 # footer's list of tags ("- 于都 县委书记 工业 倍增 …"). Stops and commas show prose; an
@@ -139,7 +141,7 @@ LONG_CHROME = re.compile(r"由会员分享.*可在线阅读")
 def is_chrome(line: str) -> bool:
     if len(line) > CHROME_MAX_CHARS:
         return bool(LONG_CHROME.search(line))
-    return any(p.search(line) for p in CHROME_LINES) or is_nav_line(line)
+    return bool(_ANY_CHROME.search(line)) or is_nav_line(line)
 
 
 def remove_inline_junk(line: str) -> str:
@@ -174,14 +176,20 @@ def join_pages(lines: list[str]) -> list[str]:
 
 # Full-width digits and Latin letters as their ASCII forms (２０２０年 → 2020年, ＰＭ２.５), so
 # figures and codes read the same however typed; full-width punctuation stays as written.
-FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in (
-    *range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))})
+FULL_WIDTH_RANGES = ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B))
+FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for lo, hi in FULL_WIDTH_RANGES
+                            for c in range(lo, hi)})
+# str.translate looks every character up in a dict: a line is scanned for one first.
+_HAS_FULL_WIDTH = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi - 1)}" for lo, hi in FULL_WIDTH_RANGES)
+                             + "]")
 # Invisible format characters (zero-width space, joiners, soft hyphen, BOM) split words.
 FORMAT_CHARS = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 def normalize_line(line: str, is_word: Callable[[str], bool]) -> str:
-    line = FORMAT_CHARS.sub("", line.translate(FULL_WIDTH))
+    if _HAS_FULL_WIDTH.search(line):
+        line = line.translate(FULL_WIDTH)
+    line = FORMAT_CHARS.sub("", line)
     line = HTML_LEFTOVER.sub("", IMAGE_TAG.sub("", line))
     line = strip_pinyin(line)
     line = remove_inline_junk(line)

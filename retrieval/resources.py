@@ -6,6 +6,7 @@ warm ``ganwen ask`` does not pay for it.
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import logging
 import marshal
@@ -488,13 +489,15 @@ class Resources:
         if len(text) <= FAST_PATH_FROM:
             return self.t2s.convert(text)
         out, done = [], 0
+        ends: list[int] = []  # where each clause starts after the first, found at the first need
         for found in self._traditional.finditer(text):
             if found.start() < done:
                 continue  # within the clause just converted
-            start = max(text.rfind(mark, done, found.start()) for mark in CLAUSE_MARKS) + 1
-            after = _CLAUSE_END.search(text, found.end())
-            end = after.end() if after else len(text)
-            out += [text[done:max(start, done)], self.t2s.convert(text[max(start, done):end])]
+            ends = ends or [m.end() for m in _CLAUSE_END.finditer(text)]
+            i = bisect.bisect_right(ends, found.start())  # clauses starting at or before it
+            start = max(ends[i - 1] if i else 0, done)
+            end = ends[i] if i < len(ends) else len(text)
+            out += [text[done:start], self.t2s.convert(text[start:end])]
             done = end
         out.append(text[done:])
         return "".join(out)
