@@ -26,6 +26,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import accumulate, islice
@@ -386,11 +387,15 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
         length=lambda r: int(cols.lengths[r])), dtype=np.int32)
     if not len(visible):
         raise corpus_mod.CorpusError(f"no article text found in {corpus}")
-    bm25 = Bm25.build(cols.tokens.take(visible), len(cols.vocab))
-    save_strings(folder, "passage_text", cols.texts)
-    save_strings(folder, "passage_figures", cols.figures)
-    save_strings(folder, "passage_mentions", cols.mentions)
-    save_strings(folder, "passage_original", cols.originals)
+    # The score matrix is built beside the writing of the text columns: its compiled loops and
+    # numpy's sort let go of the interpreter, and the workers are done with the cores.
+    with ThreadPoolExecutor(1) as matrix:
+        building = matrix.submit(Bm25.build, cols.tokens.take(visible), len(cols.vocab))
+        save_strings(folder, "passage_text", cols.texts)
+        save_strings(folder, "passage_figures", cols.figures)
+        save_strings(folder, "passage_mentions", cols.mentions)
+        save_strings(folder, "passage_original", cols.originals)
+        bm25 = building.result()
     cols.tokens.save(folder, "passage_tokens")
     for column, values in (("passage_article", cols.article_index), ("passage_key", cols.keys),
                            ("passage_file", cols.passage_file),

@@ -203,11 +203,16 @@ def test_compiled_maxscore_prunes_and_stays_exact():
             assert taken == 1  # the common terms were only looked up
 
 
-def test_the_score_matrix_is_bm25s_s_bit_for_bit(engine):
-    """The matrix is built by numpy here; bm25s (method atire, Robertson IDF) builds the same
-    arrays, value for value, on the seeds and on a generated corpus with empty documents and
-    unused terms."""
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
+def test_the_score_matrix_is_bm25s_s_bit_for_bit(engine, monkeypatch, compiled):
+    """The matrix is built by numpy here, or from COMPILED_FROM documents by the compiled
+    counting sort; bm25s (method atire, Robertson IDF) builds the same arrays, value for
+    value, on the seeds and on a generated corpus with empty documents and unused terms."""
     import bm25s
+
+    from retrieval import bm25
+
+    monkeypatch.setattr(bm25, "COMPILED_FROM", 0 if compiled else 10**9)
 
     rng = np.random.default_rng(13)
     generated = [rng.integers(0, 500, size=rng.integers(0, 80)).tolist() for _ in range(3000)]
