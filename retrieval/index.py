@@ -270,15 +270,34 @@ def _kept_columns(old: Index, keep: set[str]) -> _Columns:
     )
 
 
+class _Growing:
+    """An int32 array appended to, its capacity doubled as needed."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros(1024, np.int32)
+        self.size = 0
+
+    def extend(self, values: list[int]) -> None:
+        end = self.size + len(values)
+        if end > len(self.data):
+            self.data = np.resize(self.data, max(end, 2 * len(self.data)))
+        self.data[self.size:end] = values
+        self.size = end
+
+    def values(self) -> np.ndarray:
+        return self.data[:self.size]
+
+
 def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Columns, list[str]]:
-    """The kept columns with the newly read files appended, taken as they stream in (a file's
-    token strings become ids at once and are let go); the vocabulary merged and every token id
-    renumbered (ids are positions in the sorted vocabulary). Also the files that failed, as
-    "path: why"."""
+    """The kept columns with the newly read files appended, taken as they stream in (each
+    producer's new term strings become ids at once, its token numbers ids through them); the
+    vocabulary merged and every token id renumbered (ids are positions in the sorted
+    vocabulary). Also the files that failed, as "path: why"."""
     files, articles, article_file = list(cols.files), list(cols.articles), list(cols.article_file)
     texts, figures, mentions = list(cols.texts), list(cols.figures), list(cols.mentions)
     originals = list(cols.originals)
     seen: dict[str, int] = {}  # term → its id until the vocabulary is sorted
+    producers: dict[int, _Growing] = {}  # a producer's term numbers → ids in ``seen``
     flat: list[np.ndarray] = []  # each file's token ids
     offsets = [0]
     a_idx: list[int] = []
@@ -311,14 +330,11 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
         keys += map(passage_key, text)
         p_file += [f] * len(text)
         lengths += map(len, text)
-        found = list(map(seen.get, r.terms))  # one look-up per distinct term of the file
-        if None in found:  # new terms; ids are renumbered below
-            for i, t in enumerate(r.terms):
-                if found[i] is None:
-                    found[i] = seen[t] = len(seen)
-        ids = np.array(found, np.int32)
+        ids = producers.setdefault(r.producer, _Growing())
+        if r.terms:  # the producer's new terms: one look-up each; ids are renumbered below
+            ids.extend([seen.setdefault(t, len(seen)) for t in r.terms])
         local = np.frombuffer(b"".join(tokens), np.int32)
-        flat.append(ids[local])
+        flat.append(ids.values()[local])
         offsets += islice(accumulate((len(t) // 4 for t in tokens), initial=offsets[-1]), 1, None)
     vocab = sorted(set(cols.vocab) | seen.keys())
     term_id = {t: i for i, t in enumerate(vocab)}

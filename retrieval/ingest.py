@@ -1,6 +1,7 @@
 """The per-file pipeline of indexing: a corpus file read and taken apart into what the index
 stores — its articles, and each article's passages with their figures and mentions (as JSON)
-and tokens (numbered within the file: the index maps a file's distinct terms, not its tokens).
+and tokens (numbered by the process that took the file apart, :class:`Terms`: the index maps
+each term once per worker, not once per file, nor per token).
 
 Owns :class:`FileResult` and :class:`PassageRecord` (plain data: they cross process
 boundaries), how one file is processed (a file that cannot be read, or that breaks a step, is
@@ -24,7 +25,7 @@ import multiprocessing.pool
 import os
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -61,9 +62,9 @@ class PassageRecord(NamedTuple):
     figures_json: str  # the passage's figures, a JSON list of Figure dumps
     mentions_json: str  # its names and dates, a JSON list of Mention dumps (None fields left out)
     original: str  # the text in its file's script (retrieval.original); "" when it is the text
-    # The passage's tokens, then its article's places', as int32 positions in its result's
-    # terms (FileResult.terms): the index maps each distinct term of a file to its id once,
-    # then the tokens as an array, not token by token.
+    # The passage's tokens, then its article's places', as int32 numbers of its producer's
+    # terms (see :class:`Terms`): the index maps each term to its id once per producer, then
+    # the tokens as an array, not token by token.
     tokens: bytes
 
     def token_list(self, terms: Sequence[str]) -> list[str]:
@@ -81,10 +82,46 @@ class FileResult:
     error: str | None = None
     articles: list[Article] = field(default_factory=list)  # without paragraphs (in passages)
     passages: list[PassageRecord] = field(default_factory=list)
-    terms: list[str] = field(default_factory=list)  # the passages' distinct tokens, by first use
+    # The terms its producer numbered first in this result, in the order numbered: with those
+    # of the producer's earlier results, what its passages' token numbers stand for.
+    terms: list[str] = field(default_factory=list)
+    producer: int = 0  # the process that numbered the terms (its pid)
     # A large file comes as several results, one per run of articles: 0 for the first (its
     # size, time and replaced bytes are the file's), then 1, 2, …
     part: int = 0
+
+
+class Terms:
+    """The terms one process has numbered, across every file it takes apart in one build.
+
+    A worker sends each term's string once, with the first result that uses it; later results
+    send only numbers. Sending each file's distinct terms instead cost the index's process a
+    dictionary look-up per term per file: 40 million at a million passages, a fifth of its
+    time. Results of one producer must be read in the order it made them (a pool's ``imap``
+    does: a worker takes its tasks in order), and a result that fails gives its new terms back
+    (:meth:`forget_fresh`), for no later one to use a number never sent.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.fresh: list[str] = []  # numbered since the last result was taken
+
+    def number(self, terms: Sequence[str]) -> bytes:
+        """The terms' numbers, as int32 bytes; new terms numbered as they come."""
+        ids, fresh = self.ids, self.fresh
+        for t in terms:
+            if t not in ids:
+                ids[t] = len(ids)
+                fresh.append(t)
+        return array("i", map(ids.__getitem__, terms)).tobytes()
+
+    def take_fresh(self) -> list[str]:
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+    def forget_fresh(self) -> None:
+        for t in self.take_fresh():
+            del self.ids[t]
 
 
 @dataclass(frozen=True)
@@ -100,19 +137,32 @@ class Run:
     original: str | None  # the lines as the file has them (None: the file is simplified)
 
 
-def process_file(root: Path, path: Path, key: str | None, res: Resources) -> FileResult:
+def process_file(root: Path, path: Path, key: str | None, res: Resources,
+                 terms: Terms | None = None) -> FileResult:
     """``key`` names the file in the index (its path under the corpus); articles take their
-    ids from it, so two index.html in different folders stay apart."""
+    ids from it, so two index.html in different folders stay apart. Its terms are numbered in
+    ``terms`` (by default its own numbering: ``result.terms`` are then all its terms)."""
     key = key or str(path.relative_to(root))
     result, source = _read(root, path, key)
     if source is None:
         return result
-    try:
-        _take_apart(source, key, res, result)
-    except Exception as exc:  # one odd file is skipped and reported, never the whole index
-        result.error = f"could not be processed ({type(exc).__name__}: {exc})"
-        result.articles, result.passages, result.terms = [], [], []
+    _taken(result, terms or Terms(), lambda numbering: _take_apart(source, key, res, result,
+                                                                   numbering))
     return result
+
+
+def _taken(result: FileResult, terms: Terms, take: Callable[[Terms], None]) -> None:
+    """``take`` run to fill ``result``: its new terms added to it, or, if it fails, the error
+    instead (one odd file is skipped and reported, never the whole index) and its terms
+    forgotten."""
+    result.producer = os.getpid()
+    try:
+        take(terms)
+    except Exception as exc:
+        result.error = f"could not be processed ({type(exc).__name__}: {exc})"
+        result.articles, result.passages = [], []
+        terms.forget_fresh()
+    result.terms = terms.take_fresh()
 
 
 def _read(root: Path, path: Path, key: str) -> tuple[FileResult, SourceFile | None]:
@@ -127,22 +177,22 @@ def _read(root: Path, path: Path, key: str) -> tuple[FileResult, SourceFile | No
         return result, None
 
 
-def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult) -> None:
+def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult,
+                terms: Terms) -> None:
     result.replaced = source.replaced_bytes
     text = res.simplified(source.text)
     # A file in traditional script keeps its own characters beside the simplified text.
     script = _same_length_simplified(source.text, text, res) if text != source.text else None
     lines = articles_mod.split_lines(text)
     found = articles_mod.articles_in(lines, articles_mod.segments(lines), key, res.is_word)
-    _add_articles(found, script, source.text, res, result)
+    _add_articles(found, script, source.text, res, result, terms)
 
 
 def _add_articles(articles: Iterable[Article], script: str | None, original: str,
-                  res: Resources, result: FileResult) -> None:
+                  res: Resources, result: FileResult, terms: Terms) -> None:
     """Each article's places and year, and its passages' figures, mentions, original script
-    and tokens, appended to ``result``."""
+    and tokens (numbered in ``terms``), appended to ``result``."""
     cursor = 0
-    local: dict[str, int] = {t: i for i, t in enumerate(result.terms)}  # term → position
     for article in articles:
         places = article_places(article.title, article.paragraphs, res)
         context = [t for place in places for t in tokens(place, res)]
@@ -161,13 +211,9 @@ def _add_articles(articles: Iterable[Article], script: str | None, original: str
             if script is not None:
                 text, cursor = original_passage(passage, script, original, cursor,
                                                 res.traditional)
-            terms = tokens(passage, res, words) + context
-            for t in dict.fromkeys(terms):  # a passage's new terms, in the order first used
-                local.setdefault(t, len(local))
-            ids = array("i", map(local.__getitem__, terms)).tobytes()
+            ids = terms.number(tokens(passage, res, words) + context)
             result.passages.append(PassageRecord(n, position, passage, figures, mentions, text,
                                                  ids))
-    result.terms = list(local)
 
 
 def _converted(chunk: str, res: Resources) -> tuple[str, str | None]:
@@ -203,14 +249,16 @@ def _runs(key: str, lines: list[str], script: list[str] | None, original: list[s
             part, start, chars = part + 1, n + 1, 0
 
 
-def _take_apart_run(run: Run, res: Resources) -> FileResult:
+def _take_apart_run(run: Run, res: Resources, terms: Terms) -> FileResult:
+    """A run's articles taken apart; if that fails, the error is reported for the file and
+    its other runs are kept."""
     result = FileResult(run.key, 0, 0, part=run.part)
-    try:
+
+    def take(numbering: Terms) -> None:
         articles = articles_mod.articles_in(run.lines, run.found, run.key, res.is_word)
-        _add_articles(articles, run.script, run.original or "", res, result)
-    except Exception as exc:  # reported for the file; the other runs are kept
-        result.error = f"could not be processed ({type(exc).__name__}: {exc})"
-        result.articles, result.passages, result.terms = [], [], []
+        _add_articles(articles, run.script, run.original or "", res, result, numbering)
+
+    _taken(result, terms, take)
     return result
 
 
@@ -255,11 +303,13 @@ def _same_length_simplified(original: str, simplified: str, res: Resources) -> s
 
 
 _worker_res: Resources | None = None
+_worker_terms = Terms()  # a worker's numbering: one per worker process, for one build
 
 
 def _worker_init() -> None:
-    global _worker_res
+    global _worker_res, _worker_terms
     _worker_res = load_resources()
+    _worker_terms = Terms()
     _ = _worker_res.pos  # build the tagger once per worker, not per file
     # A worker lives for one build and holds large tables (jieba's, the tagger's, the memos of
     # words) that never become garbage: out of the collector's sight, and with collections
@@ -270,7 +320,7 @@ def _worker_init() -> None:
 
 def _file_worker(job: Job) -> FileResult:
     assert _worker_res is not None
-    return process_file(*job, _worker_res)
+    return process_file(*job, _worker_res, _worker_terms)
 
 
 def _convert_worker(chunk: str) -> tuple[str, str | None]:
@@ -280,7 +330,7 @@ def _convert_worker(chunk: str) -> tuple[str, str | None]:
 
 def _run_worker(run: Run) -> FileResult:
     assert _worker_res is not None
-    return _take_apart_run(run, _worker_res)
+    return _take_apart_run(run, _worker_res, _worker_terms)
 
 
 @dataclass
@@ -289,10 +339,11 @@ class _Workers:
 
     res: Resources
     pool: multiprocessing.pool.Pool | None = None
+    terms: Terms = field(default_factory=Terms)  # this process's numbering, without a pool
 
     def files(self, jobs: Iterable[Job]) -> Iterator[FileResult]:
         if self.pool is None:
-            return (process_file(*job, self.res) for job in jobs)
+            return (process_file(*job, self.res, self.terms) for job in jobs)
         return self.pool.imap(_file_worker, jobs, chunksize=CHUNK_FILES)
 
     def convert(self, chunks: Iterable[str]) -> Iterator[tuple[str, str | None]]:
@@ -302,7 +353,7 @@ class _Workers:
 
     def runs(self, runs: Iterable[Run]) -> Iterator[FileResult]:
         if self.pool is None:
-            return (_take_apart_run(run, self.res) for run in runs)
+            return (_take_apart_run(run, self.res, self.terms) for run in runs)
         return self.pool.imap(_run_worker, runs)
 
 

@@ -439,3 +439,25 @@ def test_an_index_is_the_same_whichever_segmenter_cuts_it(tmp_path, monkeypatch)
         tokenizer = type(Resources().tokenizer)
         assert segmenter in (tokenizer.__name__, tokenizer.__module__.split(".")[0])
     assert built["rust"] == built["next"] == built["pure"] and len(built["rust"][0]) > 50
+
+
+def test_terms_numbered_by_several_workers_get_one_id_each(res, tmp_path):
+    """Each worker numbers the terms of every file it takes apart and sends each term once; the
+    index maps every worker's numbers to one vocabulary, whichever worker took a file apart."""
+    from dataclasses import replace
+
+    for n, text in enumerate(["赣州经开区新增医疗床位1290张。", "萍乡市企业上云1200家。",
+                              "赣州企业上云新增1290家，萍乡医疗床位。", "萍乡赣州经开区。"]):
+        (tmp_path / f"{n}.txt").write_text(f"标题{n}\n{text}\n", encoding="utf-8")
+    paths = sorted(tmp_path.glob("*.txt"))
+    one = ingest.Terms()
+    alone = [ingest.process_file(tmp_path, p, None, res, one) for p in paths]
+    two = (ingest.Terms(), ingest.Terms())
+    shared = [replace(ingest.process_file(tmp_path, p, None, res, two[n % 2]), producer=n % 2)
+              for n, p in enumerate(paths)]
+    assert sum(len(r.terms) for r in shared) > sum(len(r.terms) for r in alone)  # sent twice
+    a, _ = index_mod._add_results(index_mod._empty_columns(), alone)
+    b, _ = index_mod._add_results(index_mod._empty_columns(), shared)
+    assert a.vocab == b.vocab
+    assert a.tokens.flat.tolist() == b.tokens.flat.tolist()
+    assert a.tokens.offsets.tolist() == b.tokens.offsets.tolist()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -115,12 +116,23 @@ def jobs(tmp_path):
     return [(folder, p, p.name) for p in sorted(folder.iterdir())]
 
 
+def _spelled(results):
+    """The results with their passages' tokens spelled out: each producer (worker) numbers the
+    terms of every file it takes apart, sending each term once, and is read in order."""
+    numbered: dict[int, list[str]] = {}
+    for r in results:
+        terms = numbered.setdefault(r.producer, [])
+        terms += r.terms
+        yield replace(r, terms=[], producer=0,
+                      passages=[p._replace(tokens=p.token_list(terms)) for p in r.passages])
+
+
 def test_parallel_and_serial_reading_agree(res, jobs, monkeypatch):
     serial = list(read_files(jobs, res))
     monkeypatch.setattr(ingest, "PARALLEL_FROM_BYTES", 0)
     parallel = list(read_files(jobs, res))
     assert [r.path for r in serial] == [key for _, _, key in jobs]  # in the order of the jobs
-    assert parallel == serial
+    assert list(_spelled(parallel)) == list(_spelled(serial))
     assert [r.path for r in serial if r.error] == ["unreadable.txt"]
     assert sum(len(r.passages) for r in serial) > 0
 
@@ -195,9 +207,8 @@ def test_a_large_file_is_taken_apart_in_runs_as_a_whole_one(res, tmp_path, monke
     assert [r.part for r in runs] == list(range(len(runs))) and len(runs) > 5
     assert (runs[0].size, runs[0].mtime_ns, runs[0].articles) == (whole.size, whole.mtime_ns, [])
     assert [a for r in runs for a in r.articles] == whole.articles
-    records = [p._replace(article=p.article + sum(len(q.articles) for q in runs[:n]),
-                          tokens=p.token_list(r.terms))  # each result numbers its own terms
-               for n, r in enumerate(runs) for p in r.passages]
+    records = [p._replace(article=p.article + sum(len(q.articles) for q in runs[:n]))
+               for n, r in enumerate(_spelled(runs)) for p in r.passages]
     assert records == [p._replace(tokens=p.token_list(whole.terms)) for p in whole.passages]
     assert any(p.original for p in records)
 
@@ -220,3 +231,21 @@ def test_a_worker_keeps_its_tables_out_of_the_collectors_sight():
     threshold, frozen = queue.get(timeout=60)
     worker.join(60)
     assert threshold == ingest.WORKER_GC_THRESHOLDS and frozen > 10_000
+
+
+def test_a_file_that_fails_gives_back_the_terms_it_numbered(res, tmp_path, monkeypatch):
+    """A worker numbers terms across files and sends each once: a file that breaks after its
+    first passages must not leave numbers behind that no result ever spelled out."""
+    first = "赣州经开区新增医疗床位1290张，总数达3910张。"
+    broken = "萍乡市企业上云1200家，新增光伏发电装机容量，数字经济规模扩大。" * 8 + "\n标记破坏之处在此。" * 8
+    last = "萍乡市光伏发电装机容量新增1200家企业上云，赣州经开区医疗床位3910张。"
+    for name, text in (("a.txt", first), ("b.txt", broken), ("c.txt", last)):
+        (tmp_path / name).write_text(f"标题{name}\n{text}\n", encoding="utf-8")
+    break_processing(monkeypatch, "标记破坏")
+    numbering = ingest.Terms()
+    results = [process_file(tmp_path, tmp_path / n, None, res, numbering)
+               for n in ("a.txt", "b.txt", "c.txt")]
+    assert results[1].error and not results[1].terms and results[2].passages
+    assert list(numbering.ids) == results[0].terms + results[2].terms  # every number spelled
+    spelled = list(_spelled(results))
+    assert spelled[2].passages[0].tokens[:len(tokens(last, res))] == tokens(last, res)
