@@ -108,11 +108,11 @@ class Terms:
 
     def number(self, terms: Sequence[str]) -> bytes:
         """The terms' numbers, as int32 bytes; new terms numbered as they come."""
-        ids, fresh = self.ids, self.fresh
-        for t in terms:
-            if t not in ids:
-                ids[t] = len(ids)
-                fresh.append(t)
+        ids = self.ids
+        new = [t for t in dict.fromkeys(terms) if t not in ids]
+        if new:
+            ids.update(zip(new, range(len(ids), len(ids) + len(new))))
+            self.fresh += new
         return array("i", map(ids.__getitem__, terms)).tobytes()
 
     def take_fresh(self) -> list[str]:

@@ -6,7 +6,6 @@ warm ``ganwen ask`` does not pay for it.
 
 from __future__ import annotations
 
-import bisect
 import importlib.util
 import logging
 import marshal
@@ -475,31 +474,24 @@ class Resources:
                         chars.update(k for k, v in zip(key, value, strict=True) if k != v)
         return frozenset(chars)
 
-    @built_once
-    def _traditional(self) -> re.Pattern[str]:
-        return re.compile(punctuation.one_of("".join(sorted(self._traditional_chars))))
-
     def simplified(self, text: str) -> str:
         """``text`` converted by OpenCC's t2s. opencc-python-reimplemented converts ~0.3M
         characters/s, as slow as jieba, and simplified text often holds a character t2s may
         change (么, 覆, 乾 …), so only the clauses holding one are converted. That is exact: no
         key of t2s's dictionaries holds a line break or a clause or sentence mark, so its
         segmentation never joins across one, and a clause holding none of the characters is
-        left as it is."""
+        left as it is. (A clause is tested as a set: a regular expression's class of the
+        6,000 characters looked at 0.3 µs a character, 8× longer, a tenth of a build.)"""
         if len(text) <= FAST_PATH_FROM:
             return self.t2s.convert(text)
-        out, done = [], 0
-        ends: list[int] = []  # where each clause starts after the first, found at the first need
-        for found in self._traditional.finditer(text):
-            if found.start() < done:
-                continue  # within the clause just converted
-            ends = ends or [m.end() for m in _CLAUSE_END.finditer(text)]
-            i = bisect.bisect_right(ends, found.start())  # clauses starting at or before it
-            start = max(ends[i - 1] if i else 0, done)
-            end = ends[i] if i < len(ends) else len(text)
-            out += [text[done:start], self.t2s.convert(text[start:end])]
-            done = end
-        out.append(text[done:])
+        changed = self._traditional_chars
+        if changed.isdisjoint(text):
+            return text
+        out, start = [], 0
+        for end in [*(m.end() for m in _CLAUSE_END.finditer(text)), len(text)]:
+            clause = text[start:end]
+            out.append(clause if changed.isdisjoint(clause) else self.t2s.convert(clause))
+            start = end
         return "".join(out)
 
     def traditional(self, text: str) -> str:
