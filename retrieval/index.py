@@ -225,7 +225,7 @@ class _Columns:
     """Everything stored for the passages and articles of the files kept in a version."""
 
     files: list[dict]
-    articles: list[str]  # Article JSON
+    articles: list[Article]
     article_file: list[int]
     texts: list[str]
     figures: list[str]
@@ -254,7 +254,7 @@ def _kept_columns(old: Index, keep: set[str]) -> _Columns:
     remap_file = np.vectorize(file_map.get, otypes=[np.int32])
     return _Columns(
         files=files,
-        articles=[old.article_json[int(i)] for i in a_rows],
+        articles=[old._read_article(int(i)) for i in a_rows],
         article_file=[file_map[int(a_file[i])] for i in a_rows],
         texts=[old.texts[int(r)] for r in rows],
         figures=[old.figures[int(r)] for r in rows],
@@ -313,7 +313,7 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
             files[-1]["error"] = r.error
         f = len(files) - 1
         base = len(articles)
-        articles += [a.model_dump_json() for a in r.articles]
+        articles += r.articles
         article_file += [f] * len(r.articles)
         if not r.passages:
             continue
@@ -394,7 +394,7 @@ def _in_path_order(cols: _Columns) -> _Columns:
 def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str],
            skipped: list[str], folders: dict[str, int]) -> None:
     cols = _in_path_order(cols)
-    articles = [Article.model_validate_json(a) for a in cols.articles]
+    articles = cols.articles
     rows_of: list[list[int]] = [[] for _ in articles]
     for row, a in enumerate(cols.article_index.tolist()):
         rows_of[a].append(row)
@@ -417,7 +417,7 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
                            ("passage_file", cols.passage_file),
                            ("passage_position", cols.position), ("passage_length", cols.lengths)):
         save_array(folder, column, values)
-    save_strings(folder, "articles", cols.articles)
+    save_strings(folder, "articles", (a.model_dump_json() for a in articles))
     save_array(folder, "article_file", np.asarray(cols.article_file, dtype=np.int32))
     save_strings(folder, "vocab", cols.vocab)
     Lookup.save(folder, "vocab", cols.vocab)
@@ -570,7 +570,8 @@ def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
     # process that answers from a current index never imports it.
     from .ingest import read_files
 
-    results = read_files([(Path(found[k].path).parent, Path(found[k].path), k) for k in todo], res)
+    paths = [Path(found[k].path) for k in todo]
+    results = read_files([(p.parent, p, k) for p, k in zip(paths, todo, strict=True)], res)
     cols, failed = _add_results(
         _kept_columns(old, unchanged) if old is not None else _empty_columns(), results)
     # A file read with an error is never unchanged (see _same): it is read again each time,

@@ -111,7 +111,7 @@ class Terms:
         ids = self.ids
         new = [t for t in dict.fromkeys(terms) if t not in ids]
         if new:
-            ids.update(zip(new, range(len(ids), len(ids) + len(new))))
+            ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
             self.fresh += new
         return array("i", map(ids.__getitem__, terms)).tobytes()
 
