@@ -315,6 +315,9 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
         base = len(articles)
         articles += r.articles
         article_file += [f] * len(r.articles)
+        ids = producers.setdefault(r.producer, _Growing())
+        if r.terms:  # the producer's new terms: one look-up each; ids are renumbered below
+            ids.extend([seen.setdefault(t, len(seen)) for t in r.terms])
         if not r.passages:
             continue
         # A file's passages column by column, in built-in loops: a Python step per passage and
@@ -330,9 +333,6 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
         keys += map(passage_key, text)
         p_file += [f] * len(text)
         lengths += map(len, text)
-        ids = producers.setdefault(r.producer, _Growing())
-        if r.terms:  # the producer's new terms: one look-up each; ids are renumbered below
-            ids.extend([seen.setdefault(t, len(seen)) for t in r.terms])
         local = np.frombuffer(b"".join(tokens), np.int32)
         flat.append(ids.values()[local])
         offsets += islice(accumulate((len(t) // 4 for t in tokens), initial=offsets[-1]), 1, None)
