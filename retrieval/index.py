@@ -24,6 +24,7 @@ import shutil
 import threading
 import time
 import weakref
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -270,24 +271,6 @@ def _kept_columns(old: Index, keep: set[str]) -> _Columns:
     )
 
 
-class _Growing:
-    """An int32 array appended to, its capacity doubled as needed."""
-
-    def __init__(self) -> None:
-        self.data = np.zeros(1024, np.int32)
-        self.size = 0
-
-    def extend(self, values: list[int]) -> None:
-        end = self.size + len(values)
-        if end > len(self.data):
-            self.data = np.resize(self.data, max(end, 2 * len(self.data)))
-        self.data[self.size:end] = values
-        self.size = end
-
-    def values(self) -> np.ndarray:
-        return self.data[:self.size]
-
-
 def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Columns, list[str]]:
     """The kept columns with the newly read files appended, taken as they stream in (each
     producer's new term strings become ids at once, its token numbers ids through them); the
@@ -297,7 +280,9 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
     texts, figures, mentions = list(cols.texts), list(cols.figures), list(cols.mentions)
     originals = list(cols.originals)
     seen: dict[str, int] = {}  # term → its id until the vocabulary is sorted
-    producers: dict[int, _Growing] = {}  # a producer's term numbers → ids in ``seen``
+    # A producer's term numbers → ids in ``seen`` (read through transient numpy views: an array
+    # that exports a buffer cannot grow).
+    producers: dict[int, array[int]] = {}
     flat: list[np.ndarray] = []  # each file's token ids
     offsets = [0]
     a_idx: list[int] = []
@@ -315,7 +300,7 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
         base = len(articles)
         articles += r.articles
         article_file += [f] * len(r.articles)
-        ids = producers.setdefault(r.producer, _Growing())
+        ids = producers.setdefault(r.producer, array("i"))
         if r.terms:  # the producer's new terms: one look-up each; ids are renumbered below
             ids.extend([seen.setdefault(t, len(seen)) for t in r.terms])
         if not r.passages:
@@ -334,7 +319,7 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
         p_file += [f] * len(text)
         lengths += map(len, text)
         local = np.frombuffer(b"".join(tokens), np.int32)
-        flat.append(ids.values()[local])
+        flat.append(np.frombuffer(ids, np.int32)[local])
         offsets += islice(accumulate((len(t) // 4 for t in tokens), initial=offsets[-1]), 1, None)
     vocab = sorted(set(cols.vocab) | seen.keys())
     term_id = {t: i for i, t in enumerate(vocab)}
