@@ -8,10 +8,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from .resources import PLACE_TAG, Resources
 from .units import INNER_QUALIFIERS, MEASURES
+
+if TYPE_CHECKING:
+    import jieba
 
 # Tokens that carry no meaning: punctuation, whitespace, lone symbols.
 NOISE = re.compile(r"^[\W_]+$")
@@ -46,21 +49,33 @@ def _word_terms(word: str, freq: Mapping[str, int], stopwords: frozenset[str]
     return tuple(out)
 
 
-def tokens(text: str, res: Resources, words: Sequence[str] | None = None) -> list[str]:
-    """The index terms of ``text``. ``words``: ``text`` as jieba already cut it (HMM on), used
-    when no long official name had to be shortened first (the cut is then of the same text)."""
+def index_words(text: str, res: Resources, words: Sequence[str] | None = None
+                ) -> tuple[list[str], jieba.Tokenizer]:
+    """The words ``text``'s terms come from, and the tokenizer that cut them. ``words``:
+    ``text`` as jieba already cut it (HMM on), used when no long official name had to be
+    shortened first (the cut is then of the same text)."""
     canonical = res.canonical(text)
     cutter = res.cutter(canonical)
     cut = words if words is not None and canonical == text else cutter.cut(canonical)
-    # A word's terms depend on the word alone: each distinct word is worked out once (news
-    # prose repeats its words; this was a tenth of an index build).
+    return (cut if isinstance(cut, list) else list(cut)), cutter
+
+
+def word_terms(word: str, cutter: jieba.Tokenizer, res: Resources) -> tuple[str, ...]:
+    """The index terms of one word ``cutter`` cut: they depend on the word alone, so callers
+    work each distinct word out once (news prose repeats its words: this was a tenth of an
+    index build)."""
+    return _word_terms(word, cutter.FREQ, res.stopwords)
+
+
+def tokens(text: str, res: Resources, words: Sequence[str] | None = None) -> list[str]:
+    """The index terms of ``text`` (``words``: see :func:`index_words`)."""
+    cut, cutter = index_words(text, res, words)
     memo = res.memo("terms", cutter)
-    cut = cut if isinstance(cut, list) else list(cut)
-    found = list(map(memo.get, cut))  # built-in loops: this runs for every passage indexed
+    found = list(map(memo.get, cut))  # built-in loops: this runs for every question asked
     if None in found:
         for i, terms in enumerate(found):
             if terms is None:
-                found[i] = memo[cut[i]] = _word_terms(cut[i], cutter.FREQ, res.stopwords)
+                found[i] = memo[cut[i]] = word_terms(cut[i], cutter, res)
     return list(chain.from_iterable(cast(list[tuple[str, ...]], found)))
 
 
@@ -70,11 +85,59 @@ def places(text: str, res: Resources) -> list[str]:
     return list(dict.fromkeys(w for w in res.cutter(text).lcut(text) if w in res.places))
 
 
+# jieba's POS tagger cuts runs of these characters (its re_han_internal); nothing else it tags
+# as a place.
+_TAGGED_RUN = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&._]+")
+
+
+def _route(tokenizer: jieba.Tokenizer, run: str) -> list[int]:
+    """Where each word of jieba's best path through ``run`` ends (the last character's index),
+    by position: the compiled route where the tagger's tokenizer has one (:class:`_RouteOver`),
+    else jieba's."""
+    compiled = getattr(tokenizer, "compiled", None)
+    if compiled is not None:
+        return compiled._route_from_rust(run)
+    route: dict[int, tuple[float, int]] = {}
+    tokenizer.calc(run, tokenizer.get_DAG(run), route)
+    return [route[x][1] for x in range(len(run))]
+
+
 def tagged_places(text: str, res: Resources) -> list[str]:
     """Place names in an article's text: the lexicon's, and names jieba's tagger recognizes as
-    places though no dictionary lists them (a user's corpus about other counties)."""
-    found = (p.word.strip() for p in res.pos.cut(text)
-             if p.flag == PLACE_TAG and (p.word in res.places or p.word not in res.tokenizer.FREQ))
+    places though no dictionary lists them (a user's corpus about other counties).
+
+    The words are those ``res.pos.cut`` tags ns, found along its own steps (its runs, its best
+    path, its HMM for characters the path leaves single) without tagging every word: a word of
+    the path is a place when the lexicon lists it and the dictionary tags it ns; only a run of
+    single characters no dictionary word joins goes through the tagger's HMM. Tagging every
+    word was a twelfth of an index build."""
+    tagger = res.pos
+    tagger.makesure_userdict_loaded()
+    tags, freq = tagger.word_tag_tab, tagger.tokenizer.FREQ
+    found: list[str] = []
+
+    def singles(buf: str) -> None:  # what the tagger does with characters the path left single
+        if len(buf) > 1 and not freq.get(buf):
+            found.extend(p.word for p in tagger._POSTokenizer__cut_detail(buf)
+                         if p.flag == PLACE_TAG and (p.word in res.places or p.word not in freq))
+
+    for m in _TAGGED_RUN.finditer(text):
+        run, x, buf = m.group(), 0, ""
+        ends = _route(tagger.tokenizer, run)
+        while x < len(run):
+            y = ends[x] + 1
+            if y - x == 1:
+                buf += run[x]
+            else:
+                if buf:
+                    singles(buf)
+                    buf = ""
+                word = run[x:y]
+                if word in res.places and tags.get(word) == PLACE_TAG:
+                    found.append(word)
+            x = y
+        if buf:
+            singles(buf)
     return list(dict.fromkeys(w for w in found if len(w) >= 2))
 
 

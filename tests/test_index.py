@@ -418,6 +418,32 @@ def test_compiled_and_pure_jieba_cut_alike(res, tmp_path):
         assert [tuple(p) for p in tag_compiled.lcut(text)] == [tuple(p) for p in tag_pure.lcut(text)]
 
 
+def test_places_are_the_words_jiebas_tagger_tags_as_places(res, tmp_path, monkeypatch):
+    """Article places are found along the tagger's own steps without tagging every word
+    (tokenize.tagged_places): the words its cut tags ns, on every class of text, over the
+    compiled route and over jieba's own, with its HMM's runs remembered or not."""
+    import jieba
+
+    from retrieval.resources import PLACE_TAG, Resources
+    from retrieval.tokenize import tagged_places
+
+    def tagged(text: str, r: Resources) -> list[str]:
+        found = (p.word.strip() for p in r.pos.cut(text) if p.flag == PLACE_TAG
+                 and (p.word in r.places or p.word not in r.tokenizer.FREQ))
+        return list(dict.fromkeys(w for w in found if len(w) >= 2))
+
+    lines = [line for t in _segmentation_texts(res, tmp_path) for line in t.splitlines()]
+    lines += ["共青城推进数字经济发展", "萍乡 经开区", "ABC赣州 5G基站", "a.b萍乡市", "\u3400赣州"]
+    expected = [tagged(t, res) for t in lines]
+    assert sum(map(len, expected)) > 100
+    assert [tagged_places(t, res) for t in lines] == expected
+    assert [tagged_places(t, res) for t in lines] == expected  # the HMM's runs remembered
+    monkeypatch.setenv("GANWEN_PURE_JIEBA", "1")
+    pure = Resources()
+    assert type(pure.pos.tokenizer) is jieba.Tokenizer  # jieba's own route
+    assert [tagged_places(t, pure) for t in lines] == expected
+
+
 def test_an_index_is_the_same_whichever_segmenter_cuts_it(tmp_path, monkeypatch):
     """jieba-rs, jieba-next where rjieba's wheel is missing, jieba itself where both are (or
     GANWEN_PURE_JIEBA is set): the same index, places and all."""

@@ -249,3 +249,27 @@ def test_a_file_that_fails_gives_back_the_terms_it_numbered(res, tmp_path, monke
     assert list(numbering.ids) == results[0].terms + results[2].terms  # every number spelled
     spelled = list(_spelled(results))
     assert spelled[2].passages[0].tokens[:len(tokens(last, res))] == tokens(last, res)
+
+
+def test_a_workers_numbers_of_each_word_are_its_terms_numbers(res, monkeypatch):
+    """A worker numbers each distinct word's terms once (Terms.of_words): across the seeds'
+    files, with that memo full or started again every few dozen words, every passage's
+    numbers spell its terms, its article's places after them."""
+    paths = sorted(SEEDS.glob("*.txt"))
+
+    def read() -> list:
+        numbering = ingest.Terms()
+        results = [process_file(SEEDS, p, None, res, numbering) for p in paths]
+        assert len(numbering.by_word) <= ingest.MEMO_WORDS + 1000
+        return list(_spelled(results))
+
+    spelled = read()
+    for r in spelled:
+        for p in r.passages:
+            article = r.articles[p.article]
+            places = [t for place in article.places for t in tokens(place, res)]
+            assert p.tokens == tokens(p.text, res) + places
+    assert sum(len(p.tokens) for r in spelled for p in r.passages) > 1000
+    assert any(r.articles[0].places for r in spelled)
+    monkeypatch.setattr(ingest, "MEMO_WORDS", 30)
+    assert read() == spelled
