@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, cast
 
-from .resources import PLACE_TAG, Resources
+from .resources import PLACE_TAG, Resources, RouteOver
 from .units import INNER_QUALIFIERS, MEASURES
 
 if TYPE_CHECKING:
@@ -92,11 +92,10 @@ _TAGGED_RUN = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&._]+")
 
 def _route(tokenizer: jieba.Tokenizer, run: str) -> list[int]:
     """Where each word of jieba's best path through ``run`` ends (the last character's index),
-    by position: the compiled route where the tagger's tokenizer has one (:class:`_RouteOver`),
+    by position: the tagger's tokenizer's route (:class:`~retrieval.resources.RouteOver`),
     else jieba's."""
-    compiled = getattr(tokenizer, "compiled", None)
-    if compiled is not None:
-        return compiled._route_from_rust(run)
+    if isinstance(tokenizer, RouteOver):
+        return tokenizer.route(run)
     route: dict[int, tuple[float, int]] = {}
     tokenizer.calc(run, tokenizer.get_DAG(run), route)
     return [route[x][1] for x in range(len(run))]

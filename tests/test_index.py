@@ -421,9 +421,11 @@ def test_compiled_and_pure_jieba_cut_alike(res, tmp_path):
 def test_places_are_the_words_jiebas_tagger_tags_as_places(res, tmp_path, monkeypatch):
     """Article places are found along the tagger's own steps without tagging every word
     (tokenize.tagged_places): the words its cut tags ns, on every class of text, over the
-    compiled route and over jieba's own, with its HMM's runs remembered or not."""
+    compiled route and over jieba's own (a small corpus's, and without jieba-next), with its
+    HMM's runs remembered or not."""
     import jieba
 
+    from retrieval import resources
     from retrieval.resources import PLACE_TAG, Resources
     from retrieval.tokenize import tagged_places
 
@@ -436,8 +438,13 @@ def test_places_are_the_words_jiebas_tagger_tags_as_places(res, tmp_path, monkey
     lines += ["共青城推进数字经济发展", "萍乡 经开区", "ABC赣州 5G基站", "a.b萍乡市", "\u3400赣州"]
     expected = [tagged(t, res) for t in lines]
     assert sum(map(len, expected)) > 100
-    assert [tagged_places(t, res) for t in lines] == expected
-    assert [tagged_places(t, res) for t in lines] == expected  # the HMM's runs remembered
+    for compiled_from in (0, 10**9):  # the compiled route from the start, jieba's throughout
+        monkeypatch.setattr(resources, "COMPILED_FROM_CHARS", compiled_from)
+        routed = Resources()
+        assert isinstance(routed.pos.tokenizer, resources.RouteOver)
+        assert [tagged_places(t, routed) for t in lines] == expected
+        assert [tagged_places(t, routed) for t in lines] == expected  # the HMM's runs remembered
+        assert (routed.pos.tokenizer.compiled._rust_prefix is None) == bool(compiled_from)
     monkeypatch.setenv("GANWEN_PURE_JIEBA", "1")
     pure = Resources()
     assert type(pure.pos.tokenizer) is jieba.Tokenizer  # jieba's own route
