@@ -37,7 +37,8 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress, count
+from operator import itemgetter
 from typing import NamedTuple, cast, overload
 
 from .figures import parse_number
@@ -135,13 +136,13 @@ class _Words(Sequence[_Word]):
         return _Word(self.texts[i], self.tags[i], self.bounds[i], self.bounds[i + 1])
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Passage:
-    """A passage cut into words, with what the rules ask about it."""
+    """A passage cut into words, with what the rules ask about it. (Not frozen: made for every
+    passage indexed, and a frozen dataclass sets each field through object.__setattr__.)"""
 
     text: str
     words: _Words
-    starts: dict[int, int]  # word start offset → index in words
     bounds: list[int]  # the words' start offsets, in order, then the end of the last
     res: Resources
     # Indexes of the words each rule starts from (see _word_info): most words start none.
@@ -152,8 +153,17 @@ class _Passage:
     def tag(self, s: str) -> str | None:
         return _tag(self.res, s)
 
+    def word_start(self, offset: int) -> int | None:
+        """The index of the word starting at ``offset``; None when none does. (Looked up
+        a few times a passage: a search, not a table made for every passage.)"""
+        i = bisect.bisect_left(self.bounds, offset)
+        return i if i < len(self.words) and self.bounds[i] == offset else None
+
+    def starts_word(self, offset: int) -> bool:
+        return self.word_start(offset) is not None
+
     def word_at(self, start: int) -> _Word | None:
-        i = self.starts.get(start)
+        i = self.word_start(start)
         return None if i is None else self.words[i]
 
     def inside_word(self, offset: int) -> bool:
@@ -200,18 +210,19 @@ def _segment(text: str, res: Resources, cut: Sequence[str] | None = None) -> _Pa
     res.pos.makesure_userdict_loaded()  # the project dictionary's tags into the tag table
     memo = res.memo("mentions", res.tokenizer)
     # HMM on: 徐兵, 何善锦 come out as words of their own
-    texts = list(cut) if cut is not None else res.tokenizer.lcut(text)
+    texts = cut if isinstance(cut, list) else list(cut) if cut is not None else (
+        res.tokenizer.lcut(text))
     found = list(map(memo.get, texts))  # built-in loops: this runs for every passage indexed
     if None in found:
         for i, info in enumerate(found):
             if info is None:
                 found[i] = memo[texts[i]] = _word_info(texts[i], res)
     infos = cast(list[tuple[str | None, int]], found)  # every None filled in
+    rules = list(map(itemgetter(1), infos))
+    flagged = list(compress(count(), rules))  # most words start no rule
     bounds = [0, *accumulate(map(len, texts))]
-    flagged = [i for i, (_, rules) in enumerate(infos) if rules]
-    return _Passage(text, _Words(texts, [tag for tag, _ in infos], bounds),
-                    dict(zip(bounds[:-1], range(len(texts)), strict=True)), bounds, res,
-                    *([i for i in flagged if infos[i][1] & bit]
+    return _Passage(text, _Words(texts, list(map(itemgetter(0), infos)), bounds), bounds, res,
+                    *([i for i in flagged if rules[i] & bit]
                       for bit in (_SPEAKER, _ORG_END, _PLACE)))
 
 
@@ -254,7 +265,7 @@ def _date(m: Match, p: _Passage) -> Mention | None:
     relative = None
     if year is None and "year_end" not in g:
         before = _RELATIVE_BEFORE.search(p.text, max(0, m.start() - _RELATIVE_SPAN), m.start())
-        if before and before.start() in p.starts and _is_relative(before):
+        if before and p.starts_word(before.start()) and _is_relative(before):
             relative = before.group().strip()
     return Mention(text=m.group(), start=m.start(), end=m.end(), kind="date", year=year,
                    month=month, day=day, relative=relative)
@@ -266,7 +277,7 @@ def _dates(p: _Passage) -> list[Mention]:
     for m in _RELATIVE_ALONE.finditer(p.text):
         after = _skip_spaces(p.text, m.end())
         # Only whole words (当年 is not in 相当年轻); one written before a date belongs to it.
-        if m.start() in p.starts and after not in dated and _is_relative(m):
+        if p.starts_word(m.start()) and after not in dated and _is_relative(m):
             found.append(Mention(text=m.group(), start=m.start(), end=m.end(), kind="date",
                                  relative=m.group()))
     return found
@@ -346,7 +357,7 @@ def _persons(p: _Passage) -> list[Mention]:
     while m := _CUE.search(p.text, at):
         # A title is a word of its own, or ends one: 城市长远 holds no 市长, but 江西省委|书记
         # holds 省委书记. Where it is none, the titles inside it are tried (党|支部书记).
-        if m.start() not in p.starts and m.end() not in p.starts:
+        if not (p.starts_word(m.start()) or p.starts_word(m.end())):
             at = m.start() + 1
             continue
         at, title = m.end(), m.group()
