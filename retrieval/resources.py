@@ -248,6 +248,15 @@ def compiled_tokenizer() -> jieba.Tokenizer:
     return _loaded(jieba_next.tokenizer.Tokenizer(JIEBA_DICT))
 
 
+def jieba_route(tokenizer: jieba.Tokenizer, sentence: str) -> list[int]:
+    """jieba's own best path through ``sentence`` over ``tokenizer``'s table: where the word
+    starting at each character ends (its last index)."""
+    route: dict[int, tuple[float, int]] = {}
+    dag = jieba.Tokenizer.get_DAG(tokenizer, sentence)
+    jieba.Tokenizer.calc(tokenizer, sentence, dag, route)
+    return [route[x][1] for x in range(len(sentence))]
+
+
 class RouteOver(jieba.Tokenizer):
     """jieba's tokenizer API with its best path taken from a compiled tokenizer: jieba's POS
     tagger asks for the word graph and the path (get_DAG, calc) to cut with, and the compiled
@@ -265,9 +274,7 @@ class RouteOver(jieba.Tokenizer):
         """Where the word starting at each character of ``sentence`` ends (its last index)."""
         if self.routed < COMPILED_FROM_CHARS:
             self.routed += len(sentence)
-            route: dict[int, tuple[float, int]] = {}
-            super().calc(sentence, super().get_DAG(sentence), route)
-            return [route[x][1] for x in range(len(sentence))]
+            return jieba_route(self, sentence)
         return self.compiled._route_from_rust(sentence)
 
     def get_DAG(self, sentence: str) -> dict[int, list[int]]:  # noqa: N802 (jieba's name)

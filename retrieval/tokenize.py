@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, cast
 
-from .resources import PLACE_TAG, Resources, RouteOver
+from .resources import PLACE_TAG, Resources, RouteOver, jieba_route
 from .units import INNER_QUALIFIERS, MEASURES
 
 if TYPE_CHECKING:
@@ -94,11 +94,7 @@ def _route(tokenizer: jieba.Tokenizer, run: str) -> list[int]:
     """Where each word of jieba's best path through ``run`` ends (the last character's index),
     by position: the tagger's tokenizer's route (:class:`~retrieval.resources.RouteOver`),
     else jieba's."""
-    if isinstance(tokenizer, RouteOver):
-        return tokenizer.route(run)
-    route: dict[int, tuple[float, int]] = {}
-    tokenizer.calc(run, tokenizer.get_DAG(run), route)
-    return [route[x][1] for x in range(len(run))]
+    return tokenizer.route(run) if isinstance(tokenizer, RouteOver) else jieba_route(tokenizer, run)
 
 
 def tagged_places(text: str, res: Resources) -> list[str]:
