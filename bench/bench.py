@@ -11,7 +11,8 @@ of two (a restart: the index's pages in the OS cache, numba's compiled code in i
 is opening the saved index until the first question is answered; query is top-10 for
 pre-tokenized questions, timed after one untimed pass over them (steady state: the pages of
 each index a question reads are resident); answer is ganwen's whole ask() (tokenize, search,
-choose the figure);
+choose the figure), at each question's first ask in the process (its passages' figures are read
+then) and after;
 RSS is the process's peak resident memory. Query and answer are measured twice: on a quiet
 machine, then *busy*, while a bounded background process burns one core (bench/probe.py), as
 on a host that also runs other programs.
@@ -174,13 +175,14 @@ def fmt(v, digits=2) -> str:
 
 def table(rows: list[dict]) -> str:
     lines = ["| N | system | build s | load s | query p50 / p95 ms | query p50 / p95 ms, busy "
-             "| answer (query + figure) p50 ms, quiet / busy | RSS MB | top-10 = rank-bm25 |",
+             "| answer (query + figure) p50 ms, first ask / quiet / busy | RSS MB "
+             "| top-10 = rank-bm25 |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         queries = [f"{fmt(r.get('query_p50' + s), 3)} / {fmt(r.get('query_p95' + s), 3)}"
                    if r.get("query_p50" + s) is not None else "—" for s in ("", "_busy")]
         note = f" ({r['note']})" if r.get("note") else ""
-        answer = (f"{fmt(r.get('answer_p50'), 2)} / {fmt(r.get('answer_p50_busy'), 2)}"
+        answer = (" / ".join(fmt(r.get(f"answer_p50{s}"), 2) for s in ("_first", "", "_busy"))
                   if r.get("answer_p50") is not None else "—")
         lines.append(f"| {r['N']:,} | {r['system']}{note} | {fmt(r.get('build_s'), 1)} | "
                      f"{fmt(r.get('load_s'))} | {queries[0]} | {queries[1]} | {answer} | "

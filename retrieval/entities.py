@@ -1,9 +1,10 @@
 """Names and dates quoted in a passage: who (a person, with the title written beside the name),
 which organisation, where, when — the answers to questions that are not about a quantity.
 
-:func:`extract_mentions` is the only entry point. Like figures, mentions are read when a passage
-is indexed and stored with it: reading names needs jieba's segmentation and its dictionary's
-tags, which a warm ``ganwen ask`` cannot afford to load.
+:func:`extract_mentions` is the only entry point. Like figures, mentions are read from a
+passage's text when an answer first asks (:mod:`retrieval.spans`): with the tokenizer
+:meth:`Resources.cutter` picks (a short text needs no jieba table loaded) and the dictionary's
+tags (:attr:`Resources.word_tags`, not jieba's POS tagger).
 
 - **dates** are read by the patterns figures mask (``DATES`` in :mod:`retrieval.units`), with a
   relative year written before one kept apart (今年2月: text 2月, month 2, relative 今年); a
@@ -27,7 +28,7 @@ Spans never overlap: a date beats a name, a person an organisation, an organisat
 in 江西财经大学 is no place of its own), and a longer span a shorter one of its kind.
 
 Cost: one jieba segmentation of the passage (HMM on, so unlisted names come out as words), each
-word tagged from the POS tagger's dictionary table. jieba's POS HMM is not run: it costs five
+word tagged from the dictionary's table. jieba's POS HMM is not run: it costs five
 times the segmentation on news prose and cuts names no better than the rules above.
 """
 
@@ -184,9 +185,9 @@ def _skip_spaces(text: str, pos: int) -> int:
 
 def _tag(res: Resources, s: str) -> str | None:
     """The dictionary's tag of ``s`` as one word; None when it is no dictionary word."""
-    if not res.tokenizer.FREQ.get(s):  # 0: only a prefix of longer words
+    if not res.cutter(s).FREQ.get(s):  # 0: only a prefix of longer words
         return None
-    return res.pos.word_tag_tab.get(s)
+    return res.word_tags.get(s)
 
 
 _SPEAKER, _ORG_END, _PLACE = 1, 2, 4  # what a word may start, as bits (_word_info)
@@ -207,11 +208,10 @@ def _word_info(w: str, res: Resources) -> tuple[str | None, int]:
 
 
 def _segment(text: str, res: Resources, cut: Sequence[str] | None = None) -> _Passage:
-    res.pos.makesure_userdict_loaded()  # the project dictionary's tags into the tag table
-    memo = res.memo("mentions", res.tokenizer)
+    memo = res.memo("mentions")
     # HMM on: 徐兵, 何善锦 come out as words of their own
     texts = cut if isinstance(cut, list) else list(cut) if cut is not None else (
-        res.tokenizer.lcut(text))
+        res.cutter(text).lcut(text))
     found = list(map(memo.get, texts))  # built-in loops: this runs for every passage indexed
     if None in found:
         for i, info in enumerate(found):

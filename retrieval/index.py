@@ -4,15 +4,17 @@ Layout, under ``<cache>/index-<hash of the folder>/``: numbered version folders 
 ``CURRENT`` file naming the one in use, replaced atomically after a new version is complete,
 so a reader sees the old index or the new one, never half. A version holds every passage of
 every file (repeated ones too, so removing a file can bring back the copy it hid) as columns
-(:mod:`retrieval.store`): text, figures, mentions, token ids, article, dedup key; the
+(:mod:`retrieval.store`): text, original script, token ids, article, dedup key; the
 articles; the sorted vocabulary; which passages are indexed; and the BM25 matrix.
 
 Updating compares the folder with the manifest (name, size, mtime of each file): only new and
-changed files are read and taken apart (:mod:`retrieval.ingest`: cleaned, split, figures and
-mentions extracted once, tokenized); removed ones are dropped; then repeated text is chosen
+changed files are read and taken apart (:mod:`retrieval.ingest`: cleaned, split into
+articles and passages, tokenized); removed ones are dropped; then repeated text is chosen
 once again and BM25 rebuilt from the stored token ids, so document frequencies and the average
 length stay global and scores exact. A cache of other code, or that cannot be read, is
-rebuilt with a notice. :class:`Index` reads a published version.
+rebuilt with a notice. :class:`Index` reads a published version. A passage's figures and
+mentions are not stored: they are read from its text when an answer first asks
+(:mod:`retrieval.spans`).
 """
 
 from __future__ import annotations
@@ -39,16 +41,18 @@ import numpy as np
 from . import checksums, versions
 from . import corpus as corpus_mod
 from .bm25 import Bm25
-from .models import FIGURES, MENTIONS, Article, CorpusStats, Passage
+from .models import Article, CorpusStats, Passage
 from .passages import dedup_key, visible_rows
 from .resources import Resources, cache_dir, data_files, load_resources
+from .spans import PassageSpans
 from .store import Lookup, Ragged, Strings, concat_ragged, open_array, save_array, save_strings
 from .versions import VersionGone, current_version, mark_reading
 
 if TYPE_CHECKING:
     from .ingest import FileResult
 
-FORMAT = 4  # 3: the manifest records each file's size and checksum; 4: CRC-32 term lookup
+FORMAT = 5  # 3: the manifest records each file's size and checksum; 4: CRC-32 term lookup;
+# 5: no figures and mentions columns
 Notice = Callable[[str], None]
 QUICK_CHECK_FROM = 5000  # files; a smaller corpus is checked file by file at every start
 CACHED_ITEMS = 4096  # articles, and passages, kept decoded by each open Index
@@ -56,9 +60,9 @@ CACHED_ITEMS = 4096  # articles, and passages, kept decoded by each open Index
 
 # The modules (and data tables) that decide what an index holds. Answering, the query kernel
 # and the front ends can change without a rebuild, which takes minutes on an archive.
-INDEX_MODULES = ("articles", "bm25", "cleaning", "corpus", "entities", "figures", "index",
-                 "ingest", "models", "names", "passages", "punctuation", "resources", "store",
-                 "original", "tokenize", "units", "years")
+INDEX_MODULES = ("articles", "bm25", "cleaning", "corpus", "index", "ingest", "models",
+                 "passages", "punctuation", "resources", "store", "original", "tokenize", "units",
+                 "years")
 
 
 def code_version() -> str:
@@ -113,10 +117,12 @@ class _Recent(Generic[V]):
 class Index:
     """A published index version, opened through memory maps: nothing is read until asked."""
 
-    def __init__(self, folder: Path, verify: bool | None = None):
+    def __init__(self, folder: Path, res: Resources, verify: bool | None = None):
         """Open ``folder``; raises :class:`checksums.Damaged` if it differs from what was
-        written (its contents compared when ``verify``, by default for small indexes)."""
+        written (its contents compared when ``verify``, by default for small indexes).
+        ``res`` reads a passage's figures and mentions when an answer asks for them."""
         self.folder = folder
+        self.res = res
         # Marked as read while this Index lives: no other process removes it meanwhile.
         reading = mark_reading(folder)
         weakref.finalize(self, reading.close)
@@ -127,8 +133,6 @@ class Index:
         self.key = self.manifest["key"]
         self.stats = CorpusStats(**self.manifest["stats"])
         self.texts = Strings(folder, "passage_text")
-        self.figures = Strings(folder, "passage_figures")
-        self.mentions = Strings(folder, "passage_mentions")
         self.originals = Strings(folder, "passage_original")
         self.tokens = Ragged.open(folder, "passage_tokens")
         self.article_index = open_array(folder, "passage_article")
@@ -149,7 +153,7 @@ class Index:
         """The columns agree in length with each other (sizes only: O(1)), so that a manifest
         pointing at the wrong files, or any damage the sizes show, never reaches a question."""
         rows = len(self.texts)
-        columns = (self.figures, self.mentions, self.originals, self.tokens, self.article_index,
+        columns = (self.originals, self.tokens, self.article_index,
                    self.position, self.keys, self.passage_file, self.lengths)
         b = self.bm25
         agree = (
@@ -161,7 +165,7 @@ class Index:
             and len(self.term_id.hashes) == len(self.term_id.order) == len(self.vocab)
             and int(self.tokens.offsets[-1]) == len(self.tokens.flat)
             and all(int(s.offsets[-1]) == len(s.blob) for s in
-                    (self.texts, self.figures, self.mentions, self.originals, self.article_json,
+                    (self.texts, self.originals, self.article_json,
                      self.vocab))
         )
         if not agree:
@@ -197,11 +201,11 @@ class Index:
     def _read_passage(self, doc: int) -> Passage:
         row = int(self.visible[doc])
         article = self.article(int(self.article_index[row]))
-        figures = FIGURES.validate_json(self.figures.raw(row))
-        mentions = MENTIONS.validate_json(self.mentions.raw(row))
-        return Passage(id=f"{article.id}:{int(self.position[row])}", article_id=article.id,
-                       position=int(self.position[row]), text=self.texts[row], figures=figures,
-                       mentions=mentions, original=self.originals[row] or None)
+        text = self.texts[row]
+        position = int(self.position[row])
+        return Passage.reading(PassageSpans(text, self.res), id=f"{article.id}:{position}",
+                               article_id=article.id, position=position, text=text,
+                               original=self.originals[row] or None)
 
     def article_of_doc(self, doc: int) -> Article:
         return self.article(int(self.article_index[int(self.visible[doc])]))
@@ -229,8 +233,6 @@ class _Columns:
     articles: list[Article]
     article_file: list[int]
     texts: list[str]
-    figures: list[str]
-    mentions: list[str]
     originals: list[str]  # the text in its file's script; "" when that is the text itself
     tokens: Ragged
     article_index: np.ndarray
@@ -258,8 +260,6 @@ def _kept_columns(old: Index, keep: set[str]) -> _Columns:
         articles=[old._read_article(int(i)) for i in a_rows],
         article_file=[file_map[int(a_file[i])] for i in a_rows],
         texts=[old.texts[int(r)] for r in rows],
-        figures=[old.figures[int(r)] for r in rows],
-        mentions=[old.mentions[int(r)] for r in rows],
         originals=[old.originals[int(r)] for r in rows],
         tokens=old.tokens.take(rows),
         article_index=article_map[np.asarray(old.article_index)[rows]].astype(np.int32),
@@ -277,8 +277,7 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
     vocabulary merged and every token id renumbered (ids are positions in the sorted
     vocabulary). Also the files that failed, as "path: why"."""
     files, articles, article_file = list(cols.files), list(cols.articles), list(cols.article_file)
-    texts, figures, mentions = list(cols.texts), list(cols.figures), list(cols.mentions)
-    originals = list(cols.originals)
+    texts, originals = list(cols.texts), list(cols.originals)
     seen: dict[str, int] = {}  # term → its id until the vocabulary is sorted
     # A producer's term numbers → ids in ``seen`` (read through transient numpy views: an array
     # that exports a buffer cannot grow).
@@ -307,11 +306,8 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
             continue
         # A file's passages column by column, in built-in loops: a Python step per passage and
         # per token was the most of this process's time in a large build.
-        article, position, text, figure, mention, original, tokens = zip(*r.passages,
-                                                                         strict=True)
+        article, position, text, original, tokens = zip(*r.passages, strict=True)
         texts += text
-        figures += figure
-        mentions += mention
         originals += original
         a_idx += [base + a for a in article]
         pos += position
@@ -334,8 +330,8 @@ def _add_results(cols: _Columns, results: Iterable[FileResult]) -> tuple[_Column
     failed = [f"{entry['path']}: {entry['error']}" for entry in files[len(cols.files):]
               if entry.get("error")]
     return _Columns(
-        files=files, articles=articles, article_file=article_file, texts=texts, figures=figures,
-        mentions=mentions, originals=originals,
+        files=files, articles=articles, article_file=article_file, texts=texts,
+        originals=originals,
         tokens=concat_ragged([old_tokens, new_tokens]),
         article_index=np.concatenate([cols.article_index, np.asarray(a_idx, np.int32)]),
         position=np.concatenate([cols.position, np.asarray(pos, np.int32)]),
@@ -366,8 +362,7 @@ def _in_path_order(cols: _Columns) -> _Columns:
         files=[cols.files[i] for i in order],
         articles=[cols.articles[i] for i in a_order.tolist()],
         article_file=a_file[a_order].tolist(),
-        texts=[cols.texts[i] for i in pick], figures=[cols.figures[i] for i in pick],
-        mentions=[cols.mentions[i] for i in pick], originals=[cols.originals[i] for i in pick],
+        texts=[cols.texts[i] for i in pick], originals=[cols.originals[i] for i in pick],
         tokens=cols.tokens.take(rows),
         article_index=new_article[cols.article_index[rows]].astype(np.int32),
         position=cols.position[rows], keys=cols.keys[rows],
@@ -393,8 +388,6 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
     with ThreadPoolExecutor(1) as matrix:
         building = matrix.submit(Bm25.build, cols.tokens.take(visible), len(cols.vocab))
         save_strings(folder, "passage_text", cols.texts)
-        save_strings(folder, "passage_figures", cols.figures)
-        save_strings(folder, "passage_mentions", cols.mentions)
         save_strings(folder, "passage_original", cols.originals)
         bm25 = building.result()
     cols.tokens.save(folder, "passage_tokens")
@@ -449,7 +442,8 @@ def _same(info: corpus_mod.FileInfo, entry: dict) -> bool:
 OPEN_TRIES = 5  # times CURRENT is read again when the version it named was just removed
 
 
-def _open_current(root: Path, notice: Notice, verify: bool | None = None) -> Index | None:
+def _open_current(root: Path, res: Resources, notice: Notice, verify: bool | None = None
+                  ) -> Index | None:
     for _ in range(OPEN_TRIES):
         try:
             version = current_version(root)
@@ -463,7 +457,7 @@ def _open_current(root: Path, notice: Notice, verify: bool | None = None) -> Ind
             if manifest.get("format") != FORMAT or manifest["key"].split(":")[0] != code_version():
                 notice("赣问已更新,正在重建索引")
                 return None
-            index = Index(version, verify)
+            index = Index(version, res, verify)
         except checksums.Damaged as exc:
             notice(f"索引缓存 {version} 已损坏({exc}),正在重建")
             return None
@@ -504,7 +498,8 @@ def open_index(
     """
     corpus_mod.check_folder(folder)  # a clear error for a missing folder before anything else
     root = index_root(folder)
-    old = None if rebuild else _open_current(root, notice, verify)
+    res = res or load_resources()
+    old = None if rebuild else _open_current(root, res, notice, verify)
     roots = _roots(folder, old, add)
     quick = check_files is False or (check_files is None and old is not None
                                      and old.stats.files >= QUICK_CHECK_FROM)
@@ -518,7 +513,7 @@ def open_index(
     root.mkdir(parents=True, exist_ok=True)
     with versions.update_lock(root, lambda: notice("另一个进程正在更新索引,等待其完成")):
         if not rebuild:  # what another process published while this one scanned or waited
-            latest = _open_current(root, lambda _: None, verify)
+            latest = _open_current(root, res, lambda _: None, verify)
             if latest is not None and latest.key == key and latest.manifest["roots"] == roots:
                 return latest
             old = latest
@@ -540,7 +535,7 @@ def _key(found: dict[str, corpus_mod.FileInfo]) -> str:
 
 def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
             found: dict[str, corpus_mod.FileInfo], folders: dict[str, int], unreadable: list[str],
-            key: str, res: Resources | None, notice: Notice) -> Index:
+            key: str, res: Resources, notice: Notice) -> Index:
     """Read the new and changed files, write a version with the unchanged files' rows kept,
     and publish it (under the update lock)."""
     known = {f["path"]: f for f in old.files} if old else {}
@@ -549,7 +544,6 @@ def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
     if old is not None:
         removed = len(set(known) - set(found))
         notice(f"语料有变化:新增或改动{len(todo)}个文件,删除{removed}个,正在更新")
-    res = res or load_resources()
     started = time.monotonic()
     # The per-file pipeline (cleaning, jieba, figures, names) loads only when files change: a
     # process that answers from a current index never imports it.
@@ -571,7 +565,7 @@ def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    index = Index(target)  # marked as read before older versions are removed
+    index = Index(target, res)  # marked as read before older versions are removed
     versions.publish(root, target)
     res.freeze_table()
     if todo and time.monotonic() - started > 5:
@@ -580,8 +574,7 @@ def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
 
 
 def _empty_columns() -> _Columns:
-    return _Columns(files=[], articles=[], article_file=[], texts=[], figures=[], mentions=[],
-                    originals=[],
+    return _Columns(files=[], articles=[], article_file=[], texts=[], originals=[],
                     tokens=Ragged(np.zeros(0, np.int32), np.zeros(1, np.int64)),
                     article_index=np.zeros(0, np.int32), position=np.zeros(0, np.int32),
                     keys=np.zeros(0, np.int64), passage_file=np.zeros(0, np.int32),

@@ -1,6 +1,5 @@
 """The per-file pipeline of indexing: a corpus file read and taken apart into what the index
-stores — its articles, and each article's passages with their figures and mentions (as JSON)
-and tokens (numbered by the process that took the file apart, :class:`Terms`: the index maps
+stores — its articles, and each article's passages with their tokens (numbered by the process that took the file apart, :class:`Terms`: the index maps
 each term once per worker, not once per file, nor per token).
 
 Owns :class:`FileResult` and :class:`PassageRecord` (plain data: they cross process
@@ -33,9 +32,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 from . import articles as articles_mod
 from . import corpus as corpus_mod
-from .entities import extract_mentions
-from .figures import extract_figures
-from .models import FIGURES, MENTIONS, Article, SourceFile
+from .models import Article, SourceFile
 from .original import original_passage
 from .passages import passage_texts
 from .resources import MEMO_WORDS, Resources, load_resources
@@ -59,9 +56,7 @@ class PassageRecord(NamedTuple):
 
     article: int  # index of its article in FileResult.articles
     position: int  # index of the passage within its article
-    text: str
-    figures_json: str  # the passage's figures, a JSON list of Figure dumps
-    mentions_json: str  # its names and dates, a JSON list of Mention dumps (None fields left out)
+    text: str  # its figures and names are read when an answer asks (retrieval.spans)
     original: str  # the text in its file's script (retrieval.original); "" when it is the text
     # The passage's tokens, then its article's places', as int32 numbers of its producer's
     # terms (see :class:`Terms`): the index maps each term to its id once per producer, then
@@ -213,8 +208,8 @@ def _take_apart(source: SourceFile, key: str, res: Resources, result: FileResult
 
 def _add_articles(articles: Iterable[Article], script: str | None, original: str,
                   res: Resources, result: FileResult, terms: Terms) -> None:
-    """Each article's places and year, and its passages' figures, mentions, original script
-    and tokens (numbered in ``terms``), appended to ``result``."""
+    """Each article's places and year, and its passages' original script and tokens (numbered
+    in ``terms``), appended to ``result``."""
     cursor = 0
     for article in articles:
         places = article_places(article.title, article.paragraphs, res)
@@ -224,10 +219,7 @@ def _add_articles(articles: Iterable[Article], script: str | None, original: str
         result.articles.append(article.model_copy(update={"places": places, "paragraphs": (),
                                                           "year": year}))
         for position, passage in enumerate(passage_texts(article.paragraphs)):
-            figures = FIGURES.dump_json(extract_figures(passage)).decode()
-            words = res.tokenizer.lcut(passage)  # cut once: for the names and for the terms
-            mentions = MENTIONS.dump_json(extract_mentions(passage, res, words),
-                                          exclude_none=True).decode()
+            words = res.tokenizer.lcut(passage)
             # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
             # paragraph of the 萍乡 article that never names the city.
             text = ""
@@ -236,8 +228,7 @@ def _add_articles(articles: Iterable[Article], script: str | None, original: str
                                                 res.traditional)
             cut, cutter = index_words(passage, res, words)
             ids = terms.of_words(cut, partial(word_terms, cutter=cutter, res=res), context)
-            result.passages.append(PassageRecord(n, position, passage, figures, mentions, text,
-                                                 ids))
+            result.passages.append(PassageRecord(n, position, passage, text, ids))
 
 
 def _converted(chunk: str, res: Resources) -> tuple[str, str | None]:

@@ -10,9 +10,10 @@ ganwen says.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from functools import cached_property
+from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
 FigureKind = Literal[
     "money",
@@ -111,10 +112,15 @@ class Mention(_Frozen):
     role: str | None = None  # persons: the title beside the name (区委书记徐兵 → 区委书记)
 
 
-# A passage's figures and mentions as the index stores them: JSON lists, written and read in
-# pydantic's compiled core (json and model_dump cost an index build 3%).
-FIGURES: TypeAdapter[tuple[Figure, ...]] = TypeAdapter(tuple[Figure, ...])
-MENTIONS: TypeAdapter[tuple[Mention, ...]] = TypeAdapter(tuple[Mention, ...])
+class SpanSource(Protocol):
+    """Where a passage's figures and mentions are read from when first asked for
+    (:class:`retrieval.spans.PassageSpans`)."""
+
+    @property
+    def figures(self) -> tuple[Figure, ...]: ...
+
+    @property
+    def mentions(self) -> tuple[Mention, ...]: ...
 
 
 class Passage(_Frozen):
@@ -124,11 +130,30 @@ class Passage(_Frozen):
     article_id: str
     position: int  # index of the passage within its article
     text: str  # cleaned, in the corpus's own script
-    figures: tuple[Figure, ...] = ()
-    mentions: tuple[Mention, ...] = ()  # names and dates, for who/which/where/when questions
     # The text in its file's own script, character for character (same offsets), when that is
     # not simplified: quoted to a question asked in traditional script.
     original: str | None = None
+    # Its figures and mentions are read from the text the first time an answer asks, not
+    # stored: only a question's best few passages are ever looked at (:mod:`retrieval.spans`).
+    _spans: SpanSource | None = PrivateAttr(default=None)
+
+    @classmethod
+    def reading(cls, spans: SpanSource, **fields: object) -> Passage:
+        """A passage whose figures and mentions are read from ``spans`` when asked for."""
+        passage = cls.model_validate(fields)
+        passage._spans = spans
+        return passage
+
+    # cached_property, not property: a copy in another script (engine.to_script) sets its own
+    # figures, whose text is in that script.
+    @cached_property
+    def figures(self) -> tuple[Figure, ...]:
+        return self._spans.figures if self._spans is not None else ()
+
+    @cached_property
+    def mentions(self) -> tuple[Mention, ...]:
+        """Names and dates, for who/which/where/when questions."""
+        return self._spans.mentions if self._spans is not None else ()
 
 
 class RankedPassage(_Frozen):

@@ -450,12 +450,12 @@ class Resources:
         _import_posseg()
         import jieba.posseg  # imported above
 
-        memo = self.memo
+        memo, tags = self.memo, self.word_tags
 
         class Tagger(jieba.posseg.POSTokenizer):
             def load_word_tag(self, f):  # the tags parsed once (_jieba_tags), not at each start
                 f.close()
-                self.word_tag_tab = dict(_jieba_tags())  # a copy: the user dictionary's join it
+                self.word_tag_tab = dict(tags)  # a copy: the user dictionary's join it again
 
             def _POSTokenizer__cut(self, sentence):  # noqa: N802 (jieba's, name-mangled)
                 # The tagger's HMM over a run of Han characters no dictionary word joins: the
@@ -468,6 +468,17 @@ class Resources:
                 return iter(found)
 
         return Tagger(_pure_over(getattr(self.tokenizer, "exact", self.tokenizer)))
+
+    @built_once
+    def word_tags(self) -> dict[str, str]:
+        """Each dictionary word's part-of-speech tag, jieba's and then the project dictionary's
+        (``word frequency tag`` lines), as jieba's POS tagger reads them: names are told by
+        them (:mod:`retrieval.entities`) without loading the tagger or jieba's table."""
+        tags = dict(_jieba_tags())
+        tags.update((word, tag) for word, _, tag in (
+            line.split() for line in (DATA / "userdict.txt").read_text(encoding="utf-8")
+            .splitlines() if line.strip()))
+        return tags
 
     @built_once
     def s2t(self) -> opencc.OpenCC:

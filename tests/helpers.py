@@ -67,17 +67,18 @@ def deny_reading(monkeypatch, name: str) -> None:
 
 
 def break_processing(monkeypatch, marker: str) -> None:
-    """Figure extraction raises (as cn2an once did) on any text holding ``marker``."""
+    """Taking a passage apart raises (as cn2an once did in figure extraction) on any text
+    holding ``marker``."""
     from retrieval import ingest
 
-    real = ingest.extract_figures
+    real = ingest.index_words
 
-    def extract(text: str):
+    def words(text: str, *args, **kwargs):
         if marker in text:
             raise KeyError(1)
-        return real(text)
+        return real(text, *args, **kwargs)
 
-    monkeypatch.setattr(ingest, "extract_figures", extract)
+    monkeypatch.setattr(ingest, "index_words", words)
 
 
 def conversations() -> list[list[str]]:

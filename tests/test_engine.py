@@ -193,7 +193,7 @@ def test_threads_asking_one_engine_get_the_sequential_answers(engine, monkeypatc
     import retrieval.index as index_mod
 
     monkeypatch.setattr(index_mod, "CACHED_ITEMS", 16)
-    shared = Engine(index_mod.Index(engine.index.folder), engine.res, engine.corpus)
+    shared = Engine(index_mod.Index(engine.index.folder, engine.res), engine.res, engine.corpus)
     chats = conversations()
 
     def run(chat: list[str]) -> list[str]:

@@ -202,3 +202,12 @@ def test_mentions_survive_an_incremental_update(res, tmp_path) -> None:
     assert all(after[k] == v for k, v in before.items() if k in after)  # kept rows keep theirs
     new = next(p for p in updated.passages() if "王小明" in p.text)
     assert [m.text for m in new.mentions if m.kind == "person"] == ["王小明"]
+
+
+def test_names_are_told_by_the_tags_jiebas_pos_tagger_reads(res) -> None:
+    """The dictionary's tags names are read with are the POS tagger's own table, the project
+    dictionary's tags included, without the tagger being loaded to read them."""
+    tagger = res.pos
+    tagger.makesure_userdict_loaded()
+    assert res.word_tags == tagger.word_tag_tab
+    assert res.word_tags["南康"] == "ns" and res.word_tags["的"] == "uj"

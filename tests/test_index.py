@@ -154,7 +154,7 @@ def test_every_damaged_file_of_an_index_is_detected(res, corpus):
         for name, damage in DAMAGE.items():
             path.write_bytes(damage(data))
             notices: list[str] = []
-            if index_mod._open_current(root, notices.append) is not None or len(notices) != 1:
+            if index_mod._open_current(root, res, notices.append) is not None or len(notices) != 1:
                 undetected.append(f"{path.name} {name}")
             path.write_bytes(data)
     assert undetected == []
@@ -165,7 +165,7 @@ def test_a_damaged_index_is_rebuilt_with_a_notice(res, corpus, damage):
     index = index_mod.open_index(corpus, res)
     before = scores(index, "南康2020年投资完成多少", res)
     target = (index_mod.index_root(corpus) / "CURRENT" if damage == "current"
-              else index.folder / "passage_figures.bin")
+              else index.folder / "passage_text.bin")
     target.write_bytes(DAMAGE[damage](target.read_bytes()) if damage in DAMAGE else b"v-gone")
     notices: list[str] = []
     rebuilt = index_mod.open_index(corpus, res, notices.append)
@@ -202,7 +202,7 @@ def test_a_failed_update_leaves_the_old_index(res, corpus, monkeypatch):
         index_mod.open_index(corpus, res)
     assert index_mod.current_version(root) == index.folder
     assert sorted(p.name for p in root.iterdir()) == sorted(["CURRENT", "update.lock", index.folder.name])
-    assert index_mod.Index(index.folder).stats.passages == index.stats.passages
+    assert index_mod.Index(index.folder, res).stats.passages == index.stats.passages
 
 
 def test_a_file_that_breaks_processing_is_skipped_and_reported(res, corpus, monkeypatch):
@@ -250,7 +250,7 @@ def test_a_dropped_index_is_freed(res, corpus):
 def test_the_decoded_cache_is_bounded(res, corpus, monkeypatch):
     monkeypatch.setattr(index_mod, "CACHED_ITEMS", 2)
     index = index_mod.open_index(corpus, res)
-    fresh = index_mod.Index(index.folder)
+    fresh = index_mod.Index(index.folder, res)
     passages = [fresh.passage(d) for d in range(len(fresh))]
     assert [p.text for p in passages] == [p.text for p in index.passages()]
     assert list(fresh._passages.items) == [len(fresh) - 2, len(fresh) - 1]
@@ -494,3 +494,44 @@ def test_terms_numbered_by_several_workers_get_one_id_each(res, tmp_path):
     assert a.vocab == b.vocab
     assert a.tokens.flat.tolist() == b.tokens.flat.tolist()
     assert a.tokens.offsets.tolist() == b.tokens.offsets.tolist()
+
+
+def test_a_passages_figures_and_mentions_are_read_from_its_text_once_when_asked(
+        res, corpus, monkeypatch):
+    from retrieval import entities, figures, spans
+
+    (corpus / "new.txt").write_text("赣州经开区综述\n" + ARTICLE, encoding="utf-8")
+    index = index_mod.open_index(corpus, res)
+    read: list[str] = []
+    monkeypatch.setattr(spans, "extract_figures", lambda text: read.append("figures") or
+                        figures.extract_figures(text))
+    monkeypatch.setattr(spans, "extract_mentions", lambda text, r: read.append("mentions") or
+                        entities.extract_mentions(text, r))
+    fresh = index_mod.Index(index.folder, res)
+    passages = [fresh.passage(d) for d in range(len(fresh))]
+    assert read == []  # opening and ranking passages reads none of them
+    p = next(p for p in passages if "3910张" in p.text and "60.54万元" in p.text)
+    assert {"3910张", "60.54万元", "99.4%"} <= {f.text for f in p.figures}
+    assert p.figures == figures.extract_figures(p.text)
+    assert p.mentions == entities.extract_mentions(p.text, res)
+    assert read == ["figures", "mentions"]
+    assert p.figures and p.mentions and fresh.passage(passages.index(p)).figures == p.figures
+    assert read == ["figures", "mentions"]  # kept with the passage, not read again
+
+
+def test_a_passage_whose_figures_cannot_be_read_has_none_and_the_question_is_answered(
+        res, corpus, monkeypatch, caplog):
+    from retrieval import figures, spans
+    from retrieval.engine import Engine
+
+    def extract(text: str):
+        if "完成年度投资" in text:
+            raise KeyError(1)  # as cn2an once did
+        return figures.extract_figures(text)
+
+    monkeypatch.setattr(spans, "extract_figures", extract)
+    engine = Engine(index_mod.open_index(corpus, res), res, corpus)
+    r = engine.ask("南康2020年投资完成多少")
+    assert all(rp.passage.figures == () for rp in r.passages if "完成年度投资" in rp.passage.text)
+    assert any(rp.passage.figures for rp in r.passages)  # the others are read
+    assert "could not be read (KeyError" in caplog.text
