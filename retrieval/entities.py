@@ -4,7 +4,7 @@ which organisation, where, when — the answers to questions that are not about 
 :func:`extract_mentions` is the only entry point. Like figures, mentions are read from a
 passage's text when an answer first asks (:mod:`retrieval.spans`): with the tokenizer
 :meth:`Resources.cutter` picks (a short text needs no jieba table loaded) and the dictionary's
-tags (:attr:`Resources.word_tags`, not jieba's POS tagger).
+tags (:meth:`Resources.word_tag`, not jieba's POS tagger).
 
 - **dates** are read by the patterns figures mask (``DATES`` in :mod:`retrieval.units`), with a
   relative year written before one kept apart (今年2月: text 2月, month 2, relative 今年); a
@@ -185,9 +185,7 @@ def _skip_spaces(text: str, pos: int) -> int:
 
 def _tag(res: Resources, s: str) -> str | None:
     """The dictionary's tag of ``s`` as one word; None when it is no dictionary word."""
-    if not res.cutter(s).FREQ.get(s):  # 0: only a prefix of longer words
-        return None
-    return res.word_tags.get(s)
+    return res.word_tag(s)
 
 
 _SPEAKER, _ORG_END, _PLACE = 1, 2, 4  # what a word may start, as bits (_word_info)

@@ -1,5 +1,5 @@
 """jieba's word-frequency table memory-mapped, so a process that only tokenizes questions starts
-without loading it.
+without loading it; with each word's part-of-speech tag beside it, by which names are told.
 
 jieba keeps its dictionary (every word and every prefix of one, ~500,000 entries) in a dict that
 takes 0.5–0.8 s to unmarshal at every start, most of a warm ``ganwen ask``. A tokenizer reads it
@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping
+from itertools import repeat
 from pathlib import Path
 from typing import TypeVar, overload
 
@@ -29,19 +30,26 @@ from . import checksums
 from .store import Lookup, Strings, open_array, save_array, save_strings
 
 T = TypeVar("T")
-FORMAT = 2  # 2: looked up by CRC-32 (store.string_hash)
+FORMAT = 3  # 2: looked up by CRC-32 (store.string_hash); 3: the words' tags
 
 
 class FrozenFreq(Mapping[str, int]):
-    """A read-only FREQ: word or prefix → frequency (0 for a prefix that is no word)."""
+    """A read-only FREQ: word or prefix → frequency (0 for a prefix that is no word); and a
+    word's tag (:meth:`tag`)."""
 
     def __init__(self, folder: Path):
         self.keys_ = Strings(folder, "freq_keys")
         # Not ``values``: that would hide Mapping.values().
         self.freqs = open_array(folder, "freq_values")
+        self.tags = Strings(folder, "freq_tags")  # "" for a prefix, or a word with no tag
         self.lookup = Lookup.open(folder, "freq_keys", self.keys_)
         # jieba asks for every prefix of every position, and a question's words come back in
         # its parts, its everyday phrases and the next question: the lookup remembers them.
+
+    def tag(self, word: str) -> str | None:
+        """``word``'s part-of-speech tag; None when it is no word of the table."""
+        i = self.lookup(word)
+        return None if i is None or not self.freqs[i] else self.tags[i] or None
 
     def _freq(self, key: str) -> int | None:
         i = self.lookup(key)
@@ -91,10 +99,10 @@ def _meta(target: Path) -> dict | None:
         return None
 
 
-def frozen_tokenizer(folder: Path, userdict: Path, full: jieba.Tokenizer | None = None
-                     ) -> jieba.Tokenizer:
+def frozen_tokenizer(folder: Path, userdict: Path, full: jieba.Tokenizer | None = None,
+                     tags: Mapping[str, str] | None = None) -> jieba.Tokenizer:
     """A jieba tokenizer over the memory-mapped table in ``folder`` (written from ``full``, a
-    loaded tokenizer with the user dictionary, the first time)."""
+    loaded tokenizer with the user dictionary, and its words' ``tags``, the first time)."""
     target = folder / f"jieba-frozen-{_key(userdict)}"
     meta = _meta(target)
     if meta is None:
@@ -108,6 +116,7 @@ def frozen_tokenizer(folder: Path, userdict: Path, full: jieba.Tokenizer | None 
         Lookup.save(tmp, "freq_keys", keys)
         save_array(tmp, "freq_values", np.fromiter(full.FREQ.values(), np.int64,
                                                    count=len(keys)))
+        save_strings(tmp, "freq_tags", map((tags or {}).get, keys, repeat("")))
         sums = checksums.record(tmp)
         (tmp / "meta.json").write_text(json.dumps({"total": full.total, "checksums": sums}))
         try:

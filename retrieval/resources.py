@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 import opencc
 import platformdirs
@@ -430,7 +430,7 @@ class Resources:
         except FileNotFoundError:
             pass
         try:
-            return frozen_tokenizer(cache_dir(), userdict, self.tokenizer)
+            return frozen_tokenizer(cache_dir(), userdict, self.tokenizer, self.word_tags)
         except OSError:  # a read-only or full cache folder: the in-memory table answers too
             return self.tokenizer
 
@@ -472,8 +472,7 @@ class Resources:
     @built_once
     def word_tags(self) -> dict[str, str]:
         """Each dictionary word's part-of-speech tag, jieba's and then the project dictionary's
-        (``word frequency tag`` lines), as jieba's POS tagger reads them: names are told by
-        them (:mod:`retrieval.entities`) without loading the tagger or jieba's table."""
+        (``word frequency tag`` lines), as jieba's POS tagger reads them."""
         tags = dict(_jieba_tags())
         tags.update((word, tag) for word, _, tag in (
             line.split() for line in (DATA / "userdict.txt").read_text(encoding="utf-8")
@@ -483,6 +482,17 @@ class Resources:
     @built_once
     def s2t(self) -> opencc.OpenCC:
         return _converter("s2t")
+
+    def word_tag(self, word: str) -> str | None:
+        """The tag :attr:`word_tags` gives ``word``; None when the dictionary lists no such word
+        (a prefix of words only). Read from the memory-mapped table while jieba's own is not
+        loaded: names are told by tags (:mod:`retrieval.entities`), and a question about a
+        person would otherwise load a 350,000-word table (0.2 s) to tag a passage's words."""
+        freq = self.cutter(word).FREQ
+        frozen = getattr(freq, "tag", None)  # FrozenFreq's (retrieval.frozen_dict)
+        if frozen is not None:
+            return cast(str | None, frozen(word))
+        return self.word_tags.get(word) if freq.get(word) else None
 
     def canonical(self, text: str) -> str:
         """``text`` with long official names in their short form, for tokenizing only."""

@@ -211,3 +211,13 @@ def test_names_are_told_by_the_tags_jiebas_pos_tagger_reads(res) -> None:
     tagger.makesure_userdict_loaded()
     assert res.word_tags == tagger.word_tag_tab
     assert res.word_tags["南康"] == "ns" and res.word_tags["的"] == "uj"
+
+
+def test_names_are_read_alike_without_jiebas_table_loaded(engine, res) -> None:
+    """A process that only answers reads names with the memory-mapped table and its tags."""
+    from retrieval.resources import Resources
+
+    fresh = Resources()
+    texts = [p.text for p in engine.index.passages()]
+    assert [extract_mentions(t, fresh) for t in texts] == [extract_mentions(t, res) for t in texts]
+    assert "tokenizer" not in fresh.__dict__ and "word_tags" not in fresh.__dict__

@@ -89,7 +89,7 @@ def test_frozen_frequencies_are_a_full_mapping(tmp_path):
     userdict = tmp_path / "userdict.txt"
     userdict.write_text("赣州经开区 7\n", encoding="utf-8")
     full = SimpleNamespace(FREQ=freq, total=sum(freq.values()))
-    tokenizer = frozen_tokenizer(tmp_path, userdict, full)
+    tokenizer = frozen_tokenizer(tmp_path, userdict, full, {"南康": "ns", "赣州经开区": "nt"})
     frozen = tokenizer.FREQ
     assert isinstance(frozen, FrozenFreq) and tokenizer.total == 162
     assert frozen_tokenizer(tmp_path, userdict).FREQ == freq  # written once, then reopened
@@ -99,6 +99,16 @@ def test_frozen_frequencies_are_a_full_mapping(tmp_path):
     assert frozen.get("没有") is None and frozen.get("没有", 0) == 0 and 3 not in frozen
     with pytest.raises(KeyError):
         frozen["没有"]
+    assert [frozen.tag(w) for w in ("南康", "赣州经开区", "经开区", "南", "没有")] == [
+        "ns", "nt", None, None, None]  # a word with no tag, a prefix, no entry
+
+
+def test_the_frozen_table_tags_every_word_as_the_dictionary_does(res):
+    frozen = res.quick_tokenizer.FREQ
+    assert isinstance(frozen, FrozenFreq)
+    assert all(frozen.tag(w) == t for w, t in res.word_tags.items())
+    prefixes = [w for w, f in res.tokenizer.FREQ.items() if not f]
+    assert prefixes and not any(map(frozen.tag, prefixes))
 
 
 def test_a_cache_folder_that_cannot_be_written_still_answers(res, monkeypatch):
@@ -108,7 +118,7 @@ def test_a_cache_folder_that_cannot_be_written_still_answers(res, monkeypatch):
     from retrieval.resources import Resources
     from retrieval.tokenize import tokens
 
-    def unwritable(folder, userdict, tokenizer=None):
+    def unwritable(folder, userdict, tokenizer=None, tags=None):
         raise FileNotFoundError if tokenizer is None else PermissionError(30, "Read-only")
 
     monkeypatch.setattr(frozen_dict, "frozen_tokenizer", unwritable)
