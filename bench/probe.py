@@ -152,7 +152,7 @@ def main() -> None:
     timed(loaded["query"], spec["queries"], loaded.get("budget_s"))
     if loaded.get("answer"):  # a question's first ask also reads its passages' figures
         first = timed(loaded["answer"], spec["questions"])
-        result["answer_first_p50"], result["answer_first_p95"] = percentiles(first)
+        result["answer_p50_first"], result["answer_p95_first"] = percentiles(first)
     result.update(run(loaded, spec["queries"], spec["questions"], ""))
     with busy_core():
         result.update(run(loaded, spec["queries"], spec["questions"], "_busy"))

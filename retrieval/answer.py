@@ -1,7 +1,7 @@
 """Answering: the figure (a quantity or a rank) in the best passages that the question asks for.
 
-Candidates are the figures of the answer type in the top passages, read when the passages were
-indexed (:mod:`retrieval.figures`). Each is scored by how much of the question stands near it
+Candidates are the figures of the answer type in the top passages, read from them when first
+asked for (:mod:`retrieval.spans`, :mod:`retrieval.figures`). Each is scored by how much of the question stands near it
 in its own sentence — question words weighted by IDF, decaying with distance, counted fully on
 the side of the figure the question puts them (建成 [?] 工业标准厂房) — times how well its
 passage ranked. Figures the question itself quotes (于都20亿元以上项目有几个) are never the

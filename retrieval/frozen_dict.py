@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import TypeVar, overload
@@ -37,11 +37,14 @@ class FrozenFreq(Mapping[str, int]):
     """A read-only FREQ: word or prefix → frequency (0 for a prefix that is no word); and a
     word's tag (:meth:`tag`)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, tag_names: Sequence[str]):
         self.keys_ = Strings(folder, "freq_keys")
         # Not ``values``: that would hide Mapping.values().
         self.freqs = open_array(folder, "freq_values")
-        self.tags = Strings(folder, "freq_tags")  # "" for a prefix, or a word with no tag
+        # Each entry's tag as a number: 0 for none (a prefix, a word with no tag), else its
+        # place in ``tag_names`` + 1. Numbers, not strings: a first start writes the table.
+        self.tag_numbers = open_array(folder, "freq_tags")
+        self.tag_names = (None, *tag_names)
         self.lookup = Lookup.open(folder, "freq_keys", self.keys_)
         # jieba asks for every prefix of every position, and a question's words come back in
         # its parts, its everyday phrases and the next question: the lookup remembers them.
@@ -49,7 +52,7 @@ class FrozenFreq(Mapping[str, int]):
     def tag(self, word: str) -> str | None:
         """``word``'s part-of-speech tag; None when it is no word of the table."""
         i = self.lookup(word)
-        return None if i is None or not self.freqs[i] else self.tags[i] or None
+        return None if i is None or not self.freqs[i] else self.tag_names[self.tag_numbers[i]]
 
     def _freq(self, key: str) -> int | None:
         i = self.lookup(key)
@@ -91,7 +94,8 @@ def _meta(target: Path) -> dict | None:
     try:
         meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
         checksums.check(target, meta["checksums"], contents=True)  # ~12 MB: ~5 ms
-        return meta if isinstance(meta["total"], int | float) else None
+        valid = isinstance(meta["total"], int | float) and isinstance(meta["tags"], list)
+        return meta if valid else None
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError, checksums.Damaged):
@@ -116,9 +120,15 @@ def frozen_tokenizer(folder: Path, userdict: Path, full: jieba.Tokenizer | None 
         Lookup.save(tmp, "freq_keys", keys)
         save_array(tmp, "freq_values", np.fromiter(full.FREQ.values(), np.int64,
                                                    count=len(keys)))
-        save_strings(tmp, "freq_tags", map((tags or {}).get, keys, repeat("")))
+        tags = tags or {}
+        names = sorted(set(tags.values()))
+        number: dict[str | None, int] = {t: n for n, t in enumerate(names, 1)}
+        save_array(tmp, "freq_tags", np.fromiter(
+            map(number.get, map(tags.get, keys), repeat(0)),
+            np.uint8 if len(names) < 256 else np.uint16, count=len(keys)))
         sums = checksums.record(tmp)
-        (tmp / "meta.json").write_text(json.dumps({"total": full.total, "checksums": sums}))
+        (tmp / "meta.json").write_text(json.dumps({"total": full.total, "checksums": sums,
+                                                   "tags": names}, ensure_ascii=False))
         try:
             os.replace(tmp, target)
         except OSError:  # another process got there first
@@ -127,7 +137,7 @@ def frozen_tokenizer(folder: Path, userdict: Path, full: jieba.Tokenizer | None 
         if meta is None:
             raise FileNotFoundError(target)
     tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ = FrozenFreq(target)
+    tokenizer.FREQ = FrozenFreq(target, meta["tags"])
     tokenizer.total = meta["total"]
     tokenizer.initialized = True
     return tokenizer
