@@ -199,6 +199,19 @@ def cmd_bot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .http_api import serve
+    from .settings import load_settings
+
+    token = load_settings().bearer_token()
+    engine = _engine(args)
+    print(f"赣问:http://{args.host}:{args.port}/ ({engine.index.stats.passages}个段落;"
+          f"接口文档 /docs)", file=sys.stderr, flush=True)
+    serve(engine, args.host, args.port, token=token, cors=args.cors_origin,
+          access_log=args.access_log, workers=args.workers)
+    return 0
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     from .feedback import feedback_file, summarise, summary_lines
 
@@ -266,12 +279,23 @@ def parser() -> argparse.ArgumentParser:
     idx.set_defaults(run=cmd_index)
     sub.add_parser("bot", help="run the Telegram bot (settings: .env.example)").set_defaults(
         run=cmd_bot)
+    srv = sub.add_parser("serve", help="answer over HTTP: a JSON API and a web page "
+                                       "(token: $GANWEN_API_TOKEN)")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    srv.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                     help="an origin whose pages may call the API from a browser (repeatable)")
+    srv.add_argument("--workers", type=_count, default=1, metavar="N",
+                     help="answer in N processes, one per core (default 1)")
+    srv.add_argument("--no-access-log", dest="access_log", action="store_false",
+                     help="no log line per request")
+    srv.set_defaults(run=cmd_serve)
     fb = sub.add_parser("feedback", help="summarise the 👍/👎 the bot's answers got")
     fb.add_argument("--file", type=Path, help="the feedback file (default: feedback.jsonl in "
                                                 "the cache folder)")
     fb.add_argument("--json", action="store_true", help="print the summary as JSON")
     fb.set_defaults(run=cmd_feedback)
-    for name in ("ask", "repl", "eval", "index", "bot"):
+    for name in ("ask", "repl", "eval", "index", "bot", "serve"):
         sub.choices[name].add_argument("--corpus", type=Path, default=argparse.SUPPRESS,
                                        help=argparse.SUPPRESS)
     return p

@@ -1,5 +1,5 @@
-"""Settings of ``ganwen bot`` from the environment and ``.env`` (pydantic-settings); every one is
-documented in ``.env.example``."""
+"""Settings of ``ganwen bot`` and ``ganwen serve`` from the environment and ``.env``
+(pydantic-settings); every one is documented in ``.env.example``."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(None, validation_alias=_env("GANWEN_WEBHOOK_SECRET"))
     webhook_listen: str = Field("127.0.0.1", validation_alias=_env("GANWEN_WEBHOOK_LISTEN"))
     webhook_port: int = Field(8443, validation_alias=_env("GANWEN_WEBHOOK_PORT"))
+    # ganwen serve: the bearer token /ask and /stats need (none: open).
+    api_token: SecretStr | None = Field(None, validation_alias=_env("GANWEN_API_TOKEN"))
 
     @field_validator("allowed_chat_ids", "allowed_user_ids", "admin_user_ids", mode="before")
     @classmethod
@@ -75,6 +77,10 @@ class Settings(BaseSettings):
                 or parts.fragment or not parts.path.endswith("/bot")):
             raise ValueError(f"must be an http(s) URL ending in /bot, as in {EXAMPLE_API_BASE_URL}")
         return url
+
+    def bearer_token(self) -> str | None:
+        """``ganwen serve``'s token, or None when it is unset or blank."""
+        return (self.api_token.get_secret_value().strip() or None) if self.api_token else None
 
     def require_token(self) -> str:
         if self.token is None or not self.token.get_secret_value().strip():

@@ -225,6 +225,7 @@ class Response(_Frozen):
             answer = self.answer.model_dump(mode="json")
         return {
             "question": self.question,
+            "script": self.script,
             "interpreted": self.interpreted,
             "answer": answer,
             "passages": [

@@ -25,3 +25,18 @@ def test_synthetic_corpus_indexes_one_passage_per_paragraph(tmp_path):
     for q in asked:
         place = next(m["place"] for m in meta if q.startswith(m["place"]))
         assert all(place in rp.article.title for rp in engine.ask(q).passages[:1])
+
+
+def test_the_load_test_reports_each_step_without_errors():
+    """bench/load.py against a real `ganwen serve` on 127.0.0.1, cut to a few seconds."""
+    import json
+    import subprocess
+
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py"), "--seconds", "2",
+                          "--clients", "1", "3", "--workers", "1"],
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stderr.strip().splitlines()[-1])
+    assert [r["clients"] for r in report["rows"]] == [1, 3]
+    assert all(r["requests"] > 0 and r["errors"] == 0 for r in report["rows"])
+    assert report["best"] is not None and "requests/s" in run.stdout
