@@ -31,6 +31,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,24 @@ def robertson_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
     return np.where(df > 0, np.maximum(idf, EPSILON), 0.0).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class CorpusWide:
+    """The statistics a part of a corpus (a shard) weighs its passages with, so that they score
+    as in one index of the whole (Elasticsearch's dfs_query_then_fetch): the whole's passages,
+    their total length in tokens, and each term's document frequency in the whole, indexed by
+    the part's own term ids."""
+
+    n_docs: int
+    total_length: int
+    df: np.ndarray
+
+    @property
+    def mean_length(self) -> float:
+        # The total is exact (an int), so this is the very float numpy's mean of the whole's
+        # lengths gives: a part scores bit for bit as the whole.
+        return self.total_length / self.n_docs if self.n_docs else 0.0
+
+
 class Bm25:
     def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_docs: int,
                  upper: np.ndarray | None = None, idf: np.ndarray | None = None):
@@ -65,24 +84,27 @@ class Bm25:
         self._scratch = threading.local()
 
     @classmethod
-    def build(cls, docs: Ragged, n_vocab: int) -> Bm25:
+    def build(cls, docs: Ragged, n_vocab: int, whole: CorpusWide | None = None) -> Bm25:
         """The score matrix of ``docs`` (token ids below ``n_vocab``): every (term, document)
         pair counted in one sort, then weighed at once; from COMPILED_FROM documents, counted
         and weighed by compiled loops (:func:`retrieval.bm25_kernel.postings`), the same
-        arrays in a third of the time and memory."""
+        arrays in a third of the time and memory. ``whole``: the statistics of the corpus
+        ``docs`` are a part of, to weigh them with instead of their own."""
         n_docs = len(docs)
         if not n_docs:
             return cls(np.zeros(0, np.float32), np.zeros(0, np.int32),
-                       np.zeros(n_vocab + 1, np.int64), 0)
+                       np.zeros(n_vocab + 1, np.int64), 0,
+                       idf=None if whole is None else robertson_idf(whole.df, whole.n_docs))
         lengths = docs.lengths()
+        mean = whole.mean_length if whole is not None else float(lengths.mean())
         if n_docs >= COMPILED_FROM:
             from . import bm25_kernel  # numba: only for an index this large
 
             doc, tf, df = bm25_kernel.postings(np.asarray(docs.flat), np.asarray(docs.offsets),
                                                n_vocab)
-            data = bm25_kernel.weights(doc, tf, df, robertson_idf(df, n_docs),
-                                       cls._norm(lengths), K1)
-            return cls(data, doc, cls._indptr(df), n_docs)
+            idf = cls._idf(df, n_docs, whole)
+            data = bm25_kernel.weights(doc, tf, df, idf, cls._norm(lengths, mean), K1)
+            return cls(data, doc, cls._indptr(df), n_docs, idf=idf)
         # term × N + document for every token: sorted, the pairs come term by term, documents
         # in order. Worked in place (no np.unique): at a million passages this is 50 million
         # tokens, and each array of them 400 MB.
@@ -101,13 +123,20 @@ class Bm25:
         term, doc = np.divmod(pairs, n_docs)
         del pairs
         df = np.bincount(term, minlength=n_vocab)
-        data = robertson_idf(df, n_docs)[term] * (tf * (K1 + 1)) / (tf + cls._norm(lengths)[doc])
-        return cls(data.astype(np.float32), doc.astype(np.int32), cls._indptr(df), n_docs)
+        idf = cls._idf(df, n_docs, whole)
+        data = idf[term] * (tf * (K1 + 1)) / (tf + cls._norm(lengths, mean)[doc])
+        return cls(data.astype(np.float32), doc.astype(np.int32), cls._indptr(df), n_docs,
+                   idf=idf)
 
     @staticmethod
-    def _norm(lengths: np.ndarray) -> np.ndarray:
+    def _idf(df: np.ndarray, n_docs: int, whole: CorpusWide | None) -> np.ndarray:
+        return robertson_idf(df, n_docs) if whole is None else robertson_idf(whole.df,
+                                                                             whole.n_docs)
+
+    @staticmethod
+    def _norm(lengths: np.ndarray, mean: float) -> np.ndarray:
         """Each document's length normalisation, k1 × (1 − b + b × length / mean length)."""
-        return K1 * (1 - B + B * lengths / (lengths.mean() or 1.0))  # or: no token at all
+        return K1 * (1 - B + B * lengths / (mean or 1.0))  # or: no token at all
 
     @staticmethod
     def _indptr(df: np.ndarray) -> np.ndarray:

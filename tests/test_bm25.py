@@ -227,3 +227,47 @@ def test_the_score_matrix_is_bm25s_s_bit_for_bit(engine, monkeypatch, compiled):
         assert np.array_equal(ours.indptr, theirs["indptr"])
         assert np.array_equal(ours.indices, theirs["indices"])
         assert np.array_equal(ours.data, theirs["data"].astype(np.float32))
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_parts_weighed_with_the_wholes_statistics_score_as_the_whole(monkeypatch, compiled):
+    """A corpus split in parts, each with its own term ids, each part's matrix built with the
+    whole's statistics (CorpusWide): every passage's score is the whole index's, bit for bit,
+    and the parts' top k merged are the whole's; with their own statistics they are not."""
+    from retrieval import bm25 as bm25_mod
+    from retrieval.bm25 import CorpusWide
+
+    monkeypatch.setattr(bm25_mod, "COMPILED_FROM", 0 if compiled else 10**9)
+    rng = np.random.default_rng(11)
+    words = [f"w{i}" for i in range(300)]
+    weights = 1 / np.arange(1, 301) ** 1.1
+    weights /= weights.sum()
+    docs = [list(rng.choice(words, size=rng.integers(3, 50), p=weights)) for _ in range(900)]
+    whole, vocab = build(docs)
+    df = np.diff(np.asarray(whole.indptr))
+    total = sum(map(len, docs))
+    parts = [[d for d in range(len(docs)) if d % 3 == p] for p in range(3)]
+    built = []
+    for rows in parts:
+        own = sorted({t for d in rows for t in docs[d]})
+        local = {t: i for i, t in enumerate(own)}
+        stats = CorpusWide(len(docs), total, df[[vocab[t] for t in own]])
+        tokens = Ragged.from_lists([[local[t] for t in docs[d]] for d in rows])
+        built.append((rows, local, Bm25.build(tokens, len(own), stats),
+                      Bm25.build(tokens, len(own))))
+    differs = False
+    for _ in range(25):
+        query = list(rng.choice(words, size=rng.integers(1, 5), p=weights))
+        full = whole.scores([vocab.get(t) for t in query])
+        merged = []
+        for rows, local, part, alone in built:
+            ids = [local.get(t) for t in query]
+            assert np.array_equal(part.scores(ids), full[rows])  # bit for bit
+            differs |= not np.array_equal(alone.scores(ids), full[rows])
+            merged += [(s, rows[d]) for d, s in part.top(ids, 10)]
+        # The merged ten are ten best of the whole (top()'s float32 sums follow each part's
+        # order of terms, so they may differ from the whole's in the last bit).
+        got = [d for _, d in sorted(merged, key=lambda x: (-x[0], x[1]))[:10]]
+        assert sorted(full[got], reverse=True) == pytest.approx(
+            sorted(full[full > 0], reverse=True)[:10], rel=1e-6)
+    assert differs  # the parts' own statistics would rank otherwise
