@@ -23,6 +23,17 @@ def build(docs: list[list[str]]) -> tuple[Bm25, dict[str, int]]:
     return Bm25.build(Ragged.from_lists([[vocab[t] for t in d] for d in docs]), len(vocab)), vocab
 
 
+def zipf_corpus(rng: np.random.Generator, n_words: int, n_docs: int, lengths: tuple[int, int]
+                ) -> tuple[list[str], np.ndarray, list[list[str]]]:
+    """Words drawn with Zipf-like frequencies (some in most documents): the words, their
+    probabilities, and ``n_docs`` documents of ``lengths`` words."""
+    words = [f"w{i}" for i in range(n_words)]
+    weights = 1 / np.arange(1, n_words + 1) ** 1.1
+    weights /= weights.sum()
+    docs = [list(rng.choice(words, size=rng.integers(*lengths), p=weights)) for _ in range(n_docs)]
+    return words, weights, docs
+
+
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_scores_equal_rank_bm25_on_the_seeds(engine, res, question):
     idx = engine.index
@@ -38,10 +49,7 @@ def test_scores_equal_rank_bm25_on_the_seeds(engine, res, question):
 
 def test_scores_equal_rank_bm25_on_a_generated_corpus():
     rng = np.random.default_rng(7)
-    words = [f"w{i}" for i in range(400)]
-    weights = 1 / np.arange(1, 401) ** 1.1  # Zipf-like: some words in most documents
-    weights /= weights.sum()
-    docs = [list(rng.choice(words, size=rng.integers(5, 60), p=weights)) for _ in range(1500)]
+    words, weights, docs = zipf_corpus(rng, 400, 1500, (5, 60))
     index, vocab = build(docs)
     reference = BM25Okapi(docs, k1=1.5, b=0.75, epsilon=0)
     for _ in range(30):
@@ -105,10 +113,7 @@ def test_compiled_kernel_agrees(monkeypatch, per_thread):
         monkeypatch.setattr(bm25_kernel, "POSTINGS_PER_THREAD", per_thread)
 
     rng = np.random.default_rng(11)
-    words = [f"w{i}" for i in range(300)]
-    weights = 1 / np.arange(1, 301) ** 1.1
-    weights /= weights.sum()
-    docs = [list(rng.choice(words, size=rng.integers(5, 50), p=weights)) for _ in range(800)]
+    words, weights, docs = zipf_corpus(rng, 300, 800, (5, 50))
     index, vocab = build(docs)
     queries = [[vocab.get(t) for t in rng.choice(words, size=rng.integers(1, 7), p=weights)]
                for _ in range(40)]
@@ -239,10 +244,7 @@ def test_parts_weighed_with_the_wholes_statistics_score_as_the_whole(monkeypatch
 
     monkeypatch.setattr(bm25_mod, "COMPILED_FROM", 0 if compiled else 10**9)
     rng = np.random.default_rng(11)
-    words = [f"w{i}" for i in range(300)]
-    weights = 1 / np.arange(1, 301) ** 1.1
-    weights /= weights.sum()
-    docs = [list(rng.choice(words, size=rng.integers(3, 50), p=weights)) for _ in range(900)]
+    words, weights, docs = zipf_corpus(rng, 300, 900, (3, 50))
     whole, vocab = build(docs)
     df = np.diff(np.asarray(whole.indptr))
     total = sum(map(len, docs))
