@@ -93,7 +93,8 @@ def test_the_page_answers_in_the_questions_script_and_follows_up(browser, page, 
     browser.get(page)
     text = ask(browser, "南康2020年投資完成多少")
     assert text("answer") == "509.69億元" and "來源不詳" in text("source")
-    assert text("related-title") == "相關段落"
+    assert text("related-title") == "相關段落" and text("go") == "提問"
+    assert text("lead").startswith("江西區域經濟新聞問答")
     ask(browser, "南昌经开区今年开工改造了几个老旧小区")
     text = ask(browser, "那萍乡呢")
     assert text("interpreted") == "按“萍乡今年开工改造了几个老旧小区”理解"
