@@ -10,8 +10,10 @@ Bad input is a 4xx with ``{"error": {"code", "message"}}`` — the message in Ch
 question's script — never a 500. Bodies are capped (BODY_LIMIT), questions by the engine's
 own cap. With a token (``GANWEN_API_TOKEN``) ``/ask`` and ``/stats`` need ``Authorization:
 Bearer <token>``, compared in constant time; the token is never echoed or logged. CORS is off
-unless origins are given. Handlers are plain functions: FastAPI runs them in its thread pool,
-and one :class:`Engine` answers from many threads.
+unless origins are given. A question is answered in the event loop itself (async handlers):
+an answer takes about a millisecond of Python, which threads could not run side by side anyway,
+and handing each to FastAPI's thread pool and back cost more than that (240–280 against
+350–390 requests/s, bench/load.py). More cores: ``--workers``.
 """
 
 from __future__ import annotations
@@ -128,8 +130,9 @@ class _Conversations:
 
 class BodyLimit:
     """Refuses a request body over ``limit`` bytes with 413, whether its length is declared or
-    it comes in chunks, reading no more of it than that (pure ASGI: Starlette has no such cap).
-    A body within the cap is read here and handed on whole."""
+    it comes in chunks, reading no more of it than that. A body within the cap is read here and
+    handed on whole. Hand-written: Starlette's and FastAPI's ``max_body_size`` (recent
+    versions) answer a declared over-long body in plain text, not in the API's JSON error."""
 
     def __init__(self, app: Callable[..., Awaitable[None]], limit: int) -> None:
         self.app, self.limit = app, limit
@@ -183,7 +186,7 @@ def create_app(engine: Engine, *, token: str | None = None, cors: Sequence[str] 
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(BodyLimit, limit=BODY_LIMIT)
 
-    def authorized(request: Request) -> None:
+    async def authorized(request: Request) -> None:
         if token is None:
             return
         given = request.headers.get("authorization", "")
@@ -213,14 +216,14 @@ def create_app(engine: Engine, *, token: str | None = None, cors: Sequence[str] 
         return JSONResponse(out)
 
     @app.get("/ask", dependencies=[Depends(authorized)], summary="Answer a question")
-    def ask_get(q: str, conversation: str | None = None) -> JSONResponse:
+    async def ask_get(q: str, conversation: str | None = None) -> JSONResponse:
         if conversation is not None and len(conversation) > MAX_CONVERSATION_ID:
             raise RequestValidationError([{"loc": ("query", "conversation"),
                                            "msg": "too long", "type": "too_long"}])
         return answer(q, conversation)
 
     @app.post("/ask", dependencies=[Depends(authorized)], summary="Answer a question")
-    def ask_post(body: AskBody) -> JSONResponse:
+    async def ask_post(body: AskBody) -> JSONResponse:
         return answer(body.question, body.conversation)
 
     @app.get("/healthz", summary="Whether the service answers")
