@@ -26,9 +26,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
@@ -79,7 +79,7 @@ def error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
 
 
 class _Stats:
-    """Questions served and their latencies, for /stats (shared by the pool's threads)."""
+    """Questions served and their latencies, for /stats (read from FastAPI's thread pool)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -113,7 +113,7 @@ class _Stats:
 
 class _Conversations:
     """Each conversation's last turn, bounded and expiring (bot.conversations.Memory), behind a
-    lock: the pool's threads share it."""
+    lock should a handler ever run in a thread."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -216,10 +216,8 @@ def create_app(engine: Engine, *, token: str | None = None, cors: Sequence[str] 
         return JSONResponse(out)
 
     @app.get("/ask", dependencies=[Depends(authorized)], summary="Answer a question")
-    async def ask_get(q: str, conversation: str | None = None) -> JSONResponse:
-        if conversation is not None and len(conversation) > MAX_CONVERSATION_ID:
-            raise RequestValidationError([{"loc": ("query", "conversation"),
-                                           "msg": "too long", "type": "too_long"}])
+    async def ask_get(q: str, conversation: Annotated[
+            str | None, Query(max_length=MAX_CONVERSATION_ID)] = None) -> JSONResponse:
         return answer(q, conversation)
 
     @app.post("/ask", dependencies=[Depends(authorized)], summary="Answer a question")
