@@ -1,6 +1,7 @@
 """The per-file pipeline of indexing: a corpus file read and taken apart into what the index
-stores — its articles, and each article's passages with their tokens (numbered by the process that took the file apart, :class:`Terms`: the index maps
-each term once per worker, not once per file, nor per token).
+stores — its articles, and each article's passages with their tokens (numbered by the process
+that took the file apart, :class:`Terms`: the index maps each term once per worker, not once per
+file, nor per token).
 
 Owns :class:`FileResult` and :class:`PassageRecord` (plain data: they cross process
 boundaries), how one file is processed (a file that cannot be read, or that breaks a step, is
@@ -219,14 +220,13 @@ def _add_articles(articles: Iterable[Article], script: str | None, original: str
         result.articles.append(article.model_copy(update={"places": places, "paragraphs": (),
                                                           "year": year}))
         for position, passage in enumerate(passage_texts(article.paragraphs)):
-            words = res.tokenizer.lcut(passage)
             # Each passage is indexed with its article's places, so "萍乡 企业上云" finds a
             # paragraph of the 萍乡 article that never names the city.
             text = ""
             if script is not None:
                 text, cursor = original_passage(passage, script, original, cursor,
                                                 res.traditional)
-            cut, cutter = index_words(passage, res, words)
+            cut, cutter = index_words(passage, res)
             ids = terms.of_words(cut, partial(word_terms, cutter=cutter, res=res), context)
             result.passages.append(PassageRecord(n, position, passage, text, ids))
 

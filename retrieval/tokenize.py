@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, cast
 
@@ -26,8 +26,8 @@ QUALIFIED_MEASURE = re.compile(
 
 def search_mode(words: Iterable[str], freq: Mapping[str, int]) -> Iterator[str]:
     """jieba's search mode over words already cut: each word, after the two- and three-character
-    words inside it (jieba's ``cut_for_search``, which cuts first; this lets a text be cut once
-    for its tokens and its names)."""
+    words inside it (jieba's ``cut_for_search``, which cuts first; this lets each distinct
+    word's pieces be worked out once, :func:`word_terms`)."""
     for w in words:
         if len(w) > 2:
             yield from (w[i:i + 2] for i in range(len(w) - 1) if freq.get(w[i:i + 2]))
@@ -49,15 +49,12 @@ def _word_terms(word: str, freq: Mapping[str, int], stopwords: frozenset[str]
     return tuple(out)
 
 
-def index_words(text: str, res: Resources, words: Sequence[str] | None = None
-                ) -> tuple[list[str], jieba.Tokenizer]:
-    """The words ``text``'s terms come from, and the tokenizer that cut them. ``words``:
-    ``text`` as jieba already cut it (HMM on), used when no long official name had to be
-    shortened first (the cut is then of the same text)."""
+def index_words(text: str, res: Resources) -> tuple[list[str], jieba.Tokenizer]:
+    """The words ``text``'s terms come from (long official names cut in their short form), and
+    the tokenizer that cut them."""
     canonical = res.canonical(text)
     cutter = res.cutter(canonical)
-    cut = words if words is not None and canonical == text else cutter.cut(canonical)
-    return (cut if isinstance(cut, list) else list(cut)), cutter
+    return cutter.lcut(canonical), cutter
 
 
 def word_terms(word: str, cutter: jieba.Tokenizer, res: Resources) -> tuple[str, ...]:
@@ -67,9 +64,9 @@ def word_terms(word: str, cutter: jieba.Tokenizer, res: Resources) -> tuple[str,
     return _word_terms(word, cutter.FREQ, res.stopwords)
 
 
-def tokens(text: str, res: Resources, words: Sequence[str] | None = None) -> list[str]:
-    """The index terms of ``text`` (``words``: see :func:`index_words`)."""
-    cut, cutter = index_words(text, res, words)
+def tokens(text: str, res: Resources) -> list[str]:
+    """The index terms of ``text``."""
+    cut, cutter = index_words(text, res)
     memo = res.memo("terms", cutter)
     found = list(map(memo.get, cut))  # built-in loops: this runs for every question asked
     if None in found:

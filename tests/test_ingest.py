@@ -133,15 +133,16 @@ def test_parallel_and_serial_reading_agree(res, jobs, monkeypatch):
     assert sum(len(r.passages) for r in serial) > 0
 
 
-def test_one_cut_gives_the_same_terms_as_search_mode(res, engine):
-    """Indexing cuts a passage once, for its names and its terms: the terms are jieba's
-    cut_for_search's, passage for passage."""
-    from retrieval.tokenize import tokens
+def test_terms_come_from_jiebas_search_mode(res, engine):
+    """A text is cut once and each word's search-mode pieces found on their own: together,
+    jieba's cut_for_search, passage for passage."""
+    from retrieval.tokenize import search_mode
 
     texts = [p.text for p in engine.index.passages()]
-    texts.append("赣州经济技术开发区新增规上工业企业24家")  # a long name shortened: cut again
+    texts.append("赣州经济技术开发区新增规上工业企业24家")
     for text in texts:
-        assert tokens(text, res, res.tokenizer.lcut(text)) == tokens(text, res), text
+        words = res.tokenizer.lcut(text)
+        assert list(search_mode(words, res.tokenizer.FREQ)) == res.tokenizer.lcut_for_search(text)
 
 
 def test_terms_worked_out_once_per_word_are_the_terms(res, engine, monkeypatch):
@@ -150,11 +151,11 @@ def test_terms_worked_out_once_per_word_are_the_terms(res, engine, monkeypatch):
     from retrieval import resources
 
     texts = [p.text for p in engine.index.passages()]
-    first = [tokens(t, res, res.tokenizer.lcut(t)) for t in texts]
+    first = [tokens(t, res) for t in texts]
     monkeypatch.setattr(resources, "MEMO_WORDS", 50)
     fresh = resources.Resources()
     fresh.tokenizer = res.tokenizer  # one table for both: the memo is what differs
-    assert [tokens(t, fresh, res.tokenizer.lcut(t)) for t in texts] == first
+    assert [tokens(t, fresh) for t in texts] == first
     memo = fresh._memos["terms", res.tokenizer]  # started again within one text of the bound
     assert 0 < len(memo) <= 50 + max(len(res.tokenizer.lcut(t)) for t in texts)
     assert sum(map(len, first)) > 1000
