@@ -101,12 +101,11 @@ class Engine:
         idx = self.index
         for k in SEARCH_DEPTHS:
             searched = self._top(q, k)
-            # Places are checked on the article and the raw text, before a passage's figures
-            # and names are decoded: a deeper search may look at hundreds.
+            # Places are checked on the article and the raw text, before a passage is made:
+            # a deeper search may look at hundreds.
             kept = [
                 (doc, score) for doc, score in searched
-                if answer_mod.names_places(q.places, idx.article_of_doc(doc),
-                                           idx.texts[int(idx.visible[doc])],
+                if answer_mod.names_places(q.places, idx.article_of_doc(doc), idx.doc_text(doc),
                                            every=q.comparison is None,
                                            children=self.res.place_children)
             ]

@@ -186,6 +186,10 @@ class Index:
             weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
         return self.bm25.top([self.term_id(t) for t in query], k, weights)
 
+    def doc_text(self, doc: int) -> str:
+        """A ranked passage's text, without making its Passage (places are checked on it)."""
+        return self.texts[int(self.visible[doc])]
+
     def doc_tokens(self, doc: int) -> list[str]:
         return [self.vocab[int(t)] for t in self.tokens[int(self.visible[doc])]]
 
