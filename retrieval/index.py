@@ -26,6 +26,7 @@ import shutil
 import threading
 import time
 import weakref
+import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -81,9 +82,19 @@ def passage_key(text: str) -> int:
 
 # --- the on-disk version -------------------------------------------------------------------
 
-def index_root(folder: Path) -> Path:
+Shard = tuple[int, int]  # (i, S): the files of shard i of S (shard_of)
+
+
+def index_root(folder: Path, shard: Shard | None = None) -> Path:
     name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
-    return cache_dir() / f"index-{name}"
+    return cache_dir() / (f"index-{name}" if shard is None
+                          else f"index-{name}-shard{shard[0]}of{shard[1]}")
+
+
+def shard_of(key: str, shards: int) -> int:
+    """The shard of ``shards`` a file belongs to, by a stable hash of its key (its path in the
+    corpus): the same on every machine and in every run."""
+    return zlib.crc32(key.encode("utf-8")) % shards
 
 
 V = TypeVar("V")
@@ -376,7 +387,7 @@ def _in_path_order(cols: _Columns) -> _Columns:
 
 
 def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str],
-           skipped: list[str], folders: dict[str, int]) -> None:
+           skipped: list[str], folders: dict[str, int], empty_ok: bool = False) -> None:
     cols = _in_path_order(cols)
     articles = cols.articles
     rows_of: list[list[int]] = [[] for _ in articles]
@@ -385,7 +396,7 @@ def _write(cols: _Columns, folder: Path, key: str, corpus: Path, roots: list[str
     visible = np.asarray(visible_rows(
         articles, rows_of, key=lambda r: int(cols.keys[r]), text=lambda r: cols.texts[r],
         length=lambda r: int(cols.lengths[r])), dtype=np.int32)
-    if not len(visible):
+    if not len(visible) and not empty_ok:
         raise corpus_mod.CorpusError(f"no article text found in {corpus}")
     # The score matrix is built beside the writing of the text columns: its compiled loops and
     # numpy's sort let go of the interpreter, and the workers are done with the cores.
@@ -488,11 +499,12 @@ def _still_current(root: Path) -> Path | None:
 def open_index(
     folder: Path, res: Resources | None = None, notice: Notice = lambda _: None, *,
     rebuild: bool = False, add: Sequence[Path] = (), check_files: bool | None = None,
-    verify: bool | None = None,
+    verify: bool | None = None, shard: Shard | None = None,
 ) -> Index:
     """The index of ``folder``: the cached one when current and undamaged (``verify``: its
     contents compared with their checksums; by default only for a small index), else updated
-    and published.
+    and published. With ``shard`` (i, S), the index of the files of shard i of S
+    (:func:`shard_of`) alone, cached apart; it may hold no passage.
 
     ``add`` names further folders whose articles join this index from now on. Whether the
     cached index is current is decided file by file for corpora under QUICK_CHECK_FROM files
@@ -501,7 +513,7 @@ def open_index(
     update one at a time; one that waited finds the corpus indexed by the other.
     """
     corpus_mod.check_folder(folder)  # a clear error for a missing folder before anything else
-    root = index_root(folder)
+    root = index_root(folder, shard)
     res = res or load_resources()
     old = None if rebuild else _open_current(root, res, notice, verify)
     roots = _roots(folder, old, add)
@@ -511,6 +523,10 @@ def open_index(
             and corpus_mod.folders_unchanged(old.manifest.get("folders", {}))):
         return old
     found, folders, unreadable = _scan([Path(r) for r in roots])
+    if shard is not None:
+        i, shards = shard
+        found = {k: f for k, f in found.items() if shard_of(k, shards) == i}
+        unreadable = [u for u in unreadable if shard_of(u.split(": ", 1)[0], shards) == i]
     key = _key(found)
     if old is not None and old.key == key and old.manifest["roots"] == roots:
         return old
@@ -521,7 +537,8 @@ def open_index(
             if latest is not None and latest.key == key and latest.manifest["roots"] == roots:
                 return latest
             old = latest
-        return _update(folder, root, old, roots, found, folders, unreadable, key, res, notice)
+        return _update(folder, root, old, roots, found, folders, unreadable, key, res, notice,
+                       empty_ok=shard is not None)
 
 
 def _roots(folder: Path, old: Index | None, add: Sequence[Path]) -> list[str]:
@@ -539,9 +556,9 @@ def _key(found: dict[str, corpus_mod.FileInfo]) -> str:
 
 def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
             found: dict[str, corpus_mod.FileInfo], folders: dict[str, int], unreadable: list[str],
-            key: str, res: Resources, notice: Notice) -> Index:
+            key: str, res: Resources, notice: Notice, empty_ok: bool = False) -> Index:
     """Read the new and changed files, write a version with the unchanged files' rows kept,
-    and publish it (under the update lock)."""
+    and publish it (under the update lock); ``empty_ok``: a version may hold no passage."""
     known = {f["path"]: f for f in old.files} if old else {}
     unchanged = {k for k, f in found.items() if k in known and _same(f, known[k])}
     todo = [k for k in found if k not in unchanged]
@@ -564,7 +581,7 @@ def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
     tmp = root / f"{target.name}.tmp"
     tmp.mkdir()
     try:
-        _write(cols, tmp, key, folder, roots, skipped, folders)
+        _write(cols, tmp, key, folder, roots, skipped, folders, empty_ok)
         os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

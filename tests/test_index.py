@@ -535,3 +535,27 @@ def test_a_passage_whose_figures_cannot_be_read_has_none_and_the_question_is_ans
     assert all(rp.passage.figures == () for rp in r.passages if "完成年度投资" in rp.passage.text)
     assert any(rp.passage.figures for rp in r.passages)  # the others are read
     assert "could not be read (KeyError" in caplog.text
+
+
+def test_a_shard_indexes_the_files_its_hash_names(res, corpus):
+    """S shards of a corpus: ordinary indexes of the files crc32(key) % S names, cached apart,
+    together the corpus's files and (the seeds repeating no passage across files) passages;
+    a shard with no file is an empty index, not an error."""
+    shards = 3
+    whole = index_mod.open_index(corpus, res)
+    parts = [index_mod.open_index(corpus, res, shard=(i, shards)) for i in range(shards)]
+
+    def paths(index):
+        return sorted(f["path"] for f in index.files)
+
+    assert sorted(p for part in parts for p in paths(part)) == paths(whole)
+    assert all(index_mod.shard_of(p, shards) == i for i, part in enumerate(parts)
+               for p in paths(part))
+    assert sum(len(part) for part in parts) == len(whole)
+    assert len({part.folder.parent for part in parts} | {whole.folder.parent}) == shards + 1
+    assert index_mod.open_index(corpus, res, shard=(1, shards)).folder == parts[1].folder
+    many = 64  # more shards than files: most hold none
+    empty = next(i for i in range(many)
+                 if all(index_mod.shard_of(p, many) != i for p in paths(whole)))
+    nothing = index_mod.open_index(corpus, res, shard=(empty, many))
+    assert len(nothing) == 0 and nothing.files == [] and nothing.top(["南康"], 5) == []
