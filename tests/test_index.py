@@ -10,6 +10,7 @@ import shutil
 import weakref
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval import index as index_mod
@@ -559,3 +560,30 @@ def test_a_shard_indexes_the_files_its_hash_names(res, corpus):
                  if all(index_mod.shard_of(p, many) != i for p in paths(whole)))
     nothing = index_mod.open_index(corpus, res, shard=(empty, many))
     assert len(nothing) == 0 and nothing.files == [] and nothing.top(["南康"], 5) == []
+
+
+def test_shards_weighed_with_the_wholes_statistics_score_as_one_index(res, corpus):
+    """Every passage of every shard scores bit for bit as in the index of the whole corpus, for
+    every question of tests/data; with each shard's own statistics they would not."""
+    from retrieval.shards import corpus_wide, weighed
+    from retrieval.tokenize import tokens
+
+    shards = 3
+    whole = index_mod.open_index(corpus, res)
+    where = {whole.passage(d).id: d for d in range(len(whole))}
+    parts = [index_mod.open_index(corpus, res, shard=(i, shards)) for i in range(shards)]
+    matrices = [weighed(part, stats) for part, stats in zip(parts, corpus_wide(parts),
+                                                           strict=True)]
+    questions = [q for conversation in conversations() for q in conversation]
+    differs = False
+    for question in questions:
+        terms = tokens(question, res)
+        full = whole.bm25.scores([whole.term_id(t) for t in terms])
+        for part, matrix in zip(parts, matrices, strict=True):
+            if not len(part):
+                continue
+            ids = [part.term_id(t) for t in terms]
+            docs = [where[part.passage(d).id] for d in range(len(part))]
+            assert np.array_equal(matrix.scores(ids), full[docs]), question
+            differs |= not np.array_equal(part.bm25.scores(ids), full[docs])
+    assert differs and len(questions) > 50
