@@ -3,14 +3,14 @@ the statistics BM25 weighs with — the passages, their total length in tokens, 
 document frequency — summed over every shard (:func:`corpus_wide`), and each shard's score
 matrix built with them from its stored token ids (:func:`weighed`). A shard is an ordinary
 index of the files its hash names (:func:`retrieval.index.open_index` with ``shard``); weighed
-with its own statistics, its scores would not be comparable with another shard's.
-
-Not yet here: text repeated in files of different shards is kept once per shard (one index
-keeps it once in all), so the shards rank as one index of a corpus without such repeats.
+with its own statistics, its scores would not be comparable with another shard's. Text
+repeated in files of different shards is kept once over all of them (:func:`shared_visible`),
+as one index keeps it once.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Sequence
 
@@ -18,30 +18,72 @@ import numpy as np
 
 from .bm25 import Bm25, CorpusWide
 from .index import Index
+from .passages import visible_rows
 from .store import Ragged
 
 
-def _visible_tokens(index: Index) -> Ragged:
-    """The token ids of the passages ``index`` ranks, in its document order."""
-    return index.tokens.take(np.asarray(index.visible))
+def shared_visible(shards: Sequence[Index]) -> list[np.ndarray]:
+    """The rows each shard ranks when repeated text is chosen over all shards' articles at
+    once (:func:`retrieval.passages.visible_rows`, whose choice depends on the articles, not on
+    where they are): one index's choice."""
+    starts = [0]
+    for index in shards:
+        starts.append(starts[-1] + len(index.texts))
+    articles, rows_of = [], []
+    for index, start in zip(shards, starts, strict=False):
+        own: list[list[int]] = [[] for _ in range(len(index.article_json))]
+        for row, a in enumerate(np.asarray(index.article_index).tolist()):
+            own[a].append(start + row)
+        articles += [index.article(a) for a in range(len(own))]
+        rows_of += own
+
+    def at(row: int) -> tuple[Index, int]:
+        s = bisect.bisect_right(starts, row) - 1
+        return shards[s], row - starts[s]
+
+    def key(row: int) -> int:
+        index, r = at(row)
+        return int(index.keys[r])
+
+    def text(row: int) -> str:
+        index, r = at(row)
+        return index.texts[r]
+
+    def length(row: int) -> int:
+        index, r = at(row)
+        return int(index.lengths[r])
+
+    kept = np.asarray(visible_rows(articles, rows_of, key, text, length), dtype=np.int64)
+    return [(kept[(kept >= a) & (kept < b)] - a).astype(np.int32)
+            for a, b in zip(starts, starts[1:], strict=False)]
 
 
-def corpus_wide(shards: Sequence[Index]) -> list[CorpusWide]:
-    """The whole's statistics as each shard sees them (document frequencies by its own term
-    ids), over the passages each shard indexes."""
+def _document_frequencies(docs: Ragged, n_vocab: int) -> np.ndarray:
+    n = len(docs)
+    if not n:
+        return np.zeros(n_vocab, np.int64)
+    pairs = np.asarray(docs.flat[docs.offsets[0]:docs.offsets[-1]], dtype=np.int64) * n
+    pairs += np.repeat(np.arange(n, dtype=np.int64), docs.lengths())
+    return np.bincount(np.unique(pairs) // n, minlength=n_vocab)
+
+
+def corpus_wide(shards: Sequence[Index], visible: Sequence[np.ndarray]) -> list[CorpusWide]:
+    """The whole's statistics over the rows each shard ranks (``visible``), as each shard sees
+    them: document frequencies by its own term ids."""
     df: Counter[str] = Counter()
     n_docs = total = 0
-    for index in shards:
-        counts = np.diff(np.asarray(index.bm25.indptr))  # documents holding each term
-        used = np.flatnonzero(counts)
-        df.update({index.vocab[int(t)]: int(counts[t]) for t in used})
-        n_docs += len(index)
-        total += int(_visible_tokens(index).lengths().sum())
+    for index, rows in zip(shards, visible, strict=True):
+        docs = index.tokens.take(rows)
+        counts = _document_frequencies(docs, len(index.vocab))
+        df.update({index.vocab[int(t)]: int(counts[t]) for t in np.flatnonzero(counts)})
+        n_docs += len(rows)
+        total += int(docs.lengths().sum())
     return [CorpusWide(n_docs, total, np.fromiter((df[t] for t in index.vocab), np.int64,
                                                   count=len(index.vocab)))
             for index in shards]
 
 
-def weighed(index: Index, whole: CorpusWide) -> Bm25:
-    """``index``'s score matrix weighed with the whole's statistics."""
-    return Bm25.build(_visible_tokens(index), len(index.vocab), whole)
+def weighed(index: Index, rows: np.ndarray, whole: CorpusWide) -> Bm25:
+    """The score matrix of ``index``'s ``rows``, in that order, weighed with the whole's
+    statistics."""
+    return Bm25.build(index.tokens.take(rows), len(index.vocab), whole)
