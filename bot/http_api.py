@@ -34,7 +34,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from retrieval.engine import Engine
+from retrieval.engine import Engine, script_of
 from retrieval.models import Conversation
 from retrieval.question import MAX_CHARS, QuestionError
 
@@ -47,7 +47,6 @@ LATENCIES = 10_000  # the most recent answers' times /stats reports percentiles 
 CONVERSATION_TTL = 30 * 60  # seconds a conversation's last question is remembered
 MAX_CONVERSATION_ID = 128
 
-Script = str  # "simplified" | "traditional", as Response.script
 
 # The API's own messages (the question's are the engine's answers), in both scripts.
 MESSAGES: dict[str, dict[str, str]] = {
@@ -166,12 +165,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def _script(engine: Engine, text: str) -> Script:
-    """The script a text is written in, as the engine reads a question's."""
-    words = " ".join(text.split())
-    return "traditional" if engine.res.simplified(words) != words else "simplified"
-
-
 def create_app(engine: Engine, *, token: str | None = None, cors: Sequence[str] = ()) -> FastAPI:
     """The API and page over ``engine``; ``token``: the bearer token /ask and /stats need;
     ``cors``: origins allowed to call from a browser (none by default)."""
@@ -202,7 +195,7 @@ def create_app(engine: Engine, *, token: str | None = None, cors: Sequence[str] 
             response = engine.ask(question, context=context)
         except QuestionError:
             stats.reject()
-            script = _script(engine, question)
+            script = script_of(question, engine.res)
             text = " ".join(question.split())
             if not text:
                 return error(400, "empty", MESSAGES[script]["empty"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from retrieval.engine import script_of
 from retrieval.question import MAX_CHARS, QuestionError
 from retrieval.resources import cache_dir
 
@@ -38,7 +39,7 @@ class _Session:
             response = self.engine.ask(line, context=self.context)
         except QuestionError:  # the only one left: too long. Said in the question's script
             text = " ".join(line.split())
-            script = "traditional" if self.engine.res.simplified(text) != text else "simplified"
+            script = script_of(text, self.engine.res)
             print(TEXTS[script]["too_long"].format(n=len(text), max=MAX_CHARS), flush=True)
             return
         self.context = response.context

@@ -33,6 +33,13 @@ SEARCH_DEPTHS = (SEARCH_K, 5 * SEARCH_K, 25 * SEARCH_K)  # deeper when places fi
 Script = Literal["simplified", "traditional"]  # as in Response.script
 
 
+def script_of(text: str, res: Resources) -> Script:
+    """The script ``text`` is written in: traditional when simplifying it changes it (for a
+    question the engine cannot take, to be told so in its own script)."""
+    words = " ".join(text.split())
+    return "traditional" if res.simplified(words) != words else "simplified"
+
+
 def default_corpus() -> Path:
     env = os.environ.get("GANWEN_CORPUS")
     return Path(env).expanduser() if env else bundled_corpus()

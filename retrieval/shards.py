@@ -19,7 +19,6 @@ import numpy as np
 from .bm25 import Bm25, CorpusWide
 from .index import Index
 from .passages import visible_rows
-from .store import Ragged
 
 
 def shared_visible(shards: Sequence[Index]) -> list[np.ndarray]:
@@ -58,15 +57,6 @@ def shared_visible(shards: Sequence[Index]) -> list[np.ndarray]:
             for a, b in zip(starts, starts[1:], strict=False)]
 
 
-def _document_frequencies(docs: Ragged, n_vocab: int) -> np.ndarray:
-    n = len(docs)
-    if not n:
-        return np.zeros(n_vocab, np.int64)
-    pairs = np.asarray(docs.flat[docs.offsets[0]:docs.offsets[-1]], dtype=np.int64) * n
-    pairs += np.repeat(np.arange(n, dtype=np.int64), docs.lengths())
-    return np.bincount(np.unique(pairs) // n, minlength=n_vocab)
-
-
 def corpus_wide(shards: Sequence[Index], visible: Sequence[np.ndarray]) -> list[CorpusWide]:
     """The whole's statistics over the rows each shard ranks (``visible``), as each shard sees
     them: document frequencies by its own term ids."""
@@ -74,7 +64,8 @@ def corpus_wide(shards: Sequence[Index], visible: Sequence[np.ndarray]) -> list[
     n_docs = total = 0
     for index, rows in zip(shards, visible, strict=True):
         docs = index.tokens.take(rows)
-        counts = _document_frequencies(docs, len(index.vocab))
+        # The documents holding each term, as the shard's own matrix over these rows counts them.
+        counts = np.diff(np.asarray(Bm25.build(docs, len(index.vocab)).indptr))
         df.update({index.vocab[int(t)]: int(counts[t]) for t in np.flatnonzero(counts)})
         n_docs += len(rows)
         total += int(docs.lengths().sum())
