@@ -2,7 +2,7 @@
 corpus per size, the same passages, tokens and 200 questions, printed as one table.
 
     .venv/bin/pip install -e ".[bench]"
-    .venv/bin/python bench/bench.py --sizes 10000 100000 1000000
+    .venv/bin/python bench/bench.py --sizes 10000 100000 1000000 [--distributed 4]
 
 Every system indexes the same jieba tokens (ganwen's, read back from its index); ganwen's build
 time also covers reading, cleaning, splitting and tokenizing the files and extracting figures.
@@ -206,6 +206,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--probes-only", action="store_true",
                         help="measure again on the indexes the last run built (builds.json)")
+    parser.add_argument("--distributed", type=int, metavar="S",
+                        help="then the distributed row: the largest size in S shards on a local "
+                             "Ray cluster against one index (bench/distributed.py; needs "
+                             "ganwen[distributed])")
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
@@ -216,6 +220,11 @@ def main() -> None:
             rows += measure(size, args.out)
     print(f"Machine: {machine()}\n")
     print(table(rows))
+    if args.distributed:
+        print()
+        subprocess.run([sys.executable, str(HERE / "distributed.py"), "--size",
+                        str(max(args.sizes)), "--shards", str(args.distributed), "--out",
+                        str(args.out)], check=True)
 
 
 if __name__ == "__main__":

@@ -26,10 +26,25 @@ EXIT_USAGE = 2
 EXIT_BELOW_THRESHOLD = 1
 
 
+def _sharding(args: argparse.Namespace) -> dict:
+    """``--shards`` and ``--ray`` (or $RAY_ADDRESS, with --shards) as Engine.open takes them."""
+    shards, ray = getattr(args, "shards", None), getattr(args, "ray", None)
+    if ray and shards is None:
+        raise UsageError("--ray needs --shards S: the number of shards the corpus is kept in")
+    if shards is not None:
+        ray = ray or os.environ.get("RAY_ADDRESS") or None
+        if ray:
+            try:
+                import ray as _  # noqa: F401
+            except ImportError:
+                raise UsageError('--ray needs Ray: pip install "ganwen[distributed]"') from None
+    return {"shards": shards, "ray": ray}
+
+
 def _engine(args: argparse.Namespace) -> Engine:
     from retrieval.engine import Engine
 
-    return Engine.open(args.corpus)
+    return Engine.open(args.corpus, **_sharding(args))
 
 
 def _json(response: Response) -> str:
@@ -160,12 +175,14 @@ def cmd_index(args: argparse.Namespace) -> int:
     from retrieval.engine import Engine
 
     engine = Engine.open(args.corpus, rebuild=args.rebuild, add=args.add, check_files=True,
-                         verify=args.check or None)
+                         verify=args.check or None, **_sharding(args))
     s = engine.index.stats
     roots = engine.index.manifest["roots"]
     print(f"{' + '.join(roots)}: {s.files} files, {s.articles} articles, {s.passages} passages"
           + (f", {s.replaced_bytes} invalid bytes replaced" if s.replaced_bytes else ""))
     print(f"index: {engine.index.folder}")
+    for n, shard in enumerate(engine.index.manifest.get("shards", ())):
+        print(f"  shard {n}: {shard['passages']} passages, {shard['version']}")
     for skipped in s.skipped_files:
         print(f"  skipped {skipped}")
     return 0
@@ -180,7 +197,8 @@ def cmd_bot(args: argparse.Namespace) -> int:
     settings = load_settings()
     token = settings.require_token()
     logs.setup(token)
-    engine = _engine(argparse.Namespace(corpus=args.corpus or settings.corpus))
+    engine = _engine(argparse.Namespace(corpus=args.corpus or settings.corpus,
+                                        **_sharding(args)))
     where = settings.api_base_url or "the Telegram Bot API"
 
     def line(text: str) -> str:  # an error text may echo a URL (token and all) or hold a page
@@ -207,6 +225,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     engine = _engine(args)
     print(f"赣问:http://{args.host}:{args.port}/ ({engine.index.stats.passages}个段落;"
           f"接口文档 /docs)", file=sys.stderr, flush=True)
+    if engine.ray is not None:
+        from .ray_serve import serve_on_ray
+
+        serve_on_ray(engine, args.host, args.port, token=token, cors=args.cors_origin,
+                     replicas=max(1, args.workers))
+        return 0
     serve(engine, args.host, args.port, token=token, cors=args.cors_origin,
           access_log=args.access_log, workers=args.workers)
     return 0
@@ -238,9 +262,24 @@ def _count(text: str) -> int:
     return n
 
 
+def _shards(text: str) -> int:
+    n = _count(text)
+    if not 1 <= n <= MAX_SHARDS:
+        raise argparse.ArgumentTypeError(f"shards must be 1 to {MAX_SHARDS}: {text!r}")
+    return n
+
+
+MAX_SHARDS = 1024
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ganwen", description="赣问: answers from Jiangxi economy news")
     p.add_argument("--corpus", type=Path, help="folder of articles (default: $GANWEN_CORPUS or the bundled seeds)")
+    p.add_argument("--shards", type=_shards, metavar="S",
+                   help="keep the corpus in S shards, scored as one index")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="build and serve the shards on this Ray cluster (with --shards; default "
+                        "$RAY_ADDRESS, else this machine's processes)")
     sub = p.add_subparsers(dest="command", required=True)
 
     ask = sub.add_parser("ask", help="answer one question")
@@ -298,6 +337,9 @@ def parser() -> argparse.ArgumentParser:
     for name in ("ask", "repl", "eval", "index", "bot", "serve"):
         sub.choices[name].add_argument("--corpus", type=Path, default=argparse.SUPPRESS,
                                        help=argparse.SUPPRESS)
+        sub.choices[name].add_argument("--shards", type=_shards, default=argparse.SUPPRESS,
+                                       help=argparse.SUPPRESS)
+        sub.choices[name].add_argument("--ray", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
 
@@ -306,7 +348,7 @@ def parser() -> argparse.ArgumentParser:
 # a module that was imported, so they are looked up among the loaded ones.
 USER_ERRORS = (("retrieval.corpus", "CorpusError"), ("retrieval.question", "QuestionError"),
                ("retrieval.evaluate", "EvalFileError"), ("bot.settings", "SettingsError"),
-               ("retrieval.resources", "CacheError"))
+               ("retrieval.resources", "CacheError"), ("retrieval.sharded", "ClusterError"))
 
 
 def _user_error(exc: BaseException) -> bool:

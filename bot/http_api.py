@@ -32,6 +32,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from retrieval.engine import Engine, script_of
@@ -165,9 +166,13 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def create_app(engine: Engine, *, token: str | None = None, cors: Sequence[str] = ()) -> FastAPI:
+def create_app(engine: Engine, *, token: str | None = None, cors: Sequence[str] = (),
+               threads: bool = False) -> FastAPI:
     """The API and page over ``engine``; ``token``: the bearer token /ask and /stats need;
-    ``cors``: origins allowed to call from a browser (none by default)."""
+    ``cors``: origins allowed to call from a browser (none by default). Questions are answered
+    in the event loop (a local index answers in a millisecond or two), or with ``threads`` in
+    a thread pool, for an engine whose shards answer over the network (Ray actors): the loop
+    goes on serving meanwhile."""
     app = FastAPI(title="赣问 ganwen", version="0.1.0",
                   description="Answers on Jiangxi regional-economy news, quoted from cited "
                               "sources. The JSON of `ganwen ask --json`.")
@@ -208,14 +213,19 @@ def create_app(engine: Engine, *, token: str | None = None, cors: Sequence[str] 
             out["conversation"] = conversation
         return JSONResponse(out)
 
+    async def answered(question: str, conversation: str | None) -> JSONResponse:
+        if threads:
+            return await run_in_threadpool(answer, question, conversation)
+        return answer(question, conversation)
+
     @app.get("/ask", dependencies=[Depends(authorized)], summary="Answer a question")
     async def ask_get(q: str, conversation: Annotated[
             str | None, Query(max_length=MAX_CONVERSATION_ID)] = None) -> JSONResponse:
-        return answer(q, conversation)
+        return await answered(q, conversation)
 
     @app.post("/ask", dependencies=[Depends(authorized)], summary="Answer a question")
     async def ask_post(body: AskBody) -> JSONResponse:
-        return answer(body.question, body.conversation)
+        return await answered(body.question, body.conversation)
 
     @app.get("/healthz", summary="Whether the service answers")
     def healthz() -> dict[str, Any]:
@@ -265,6 +275,7 @@ class _Unauthorized(Exception):
 
 
 _CORS_ENV = "GANWEN_SERVE_CORS"  # the origins, for worker processes (JSON list)
+_SHARDS_ENV = "GANWEN_SERVE_SHARDS"  # the shards the corpus is kept in, for worker processes
 
 
 def app_from_environment() -> FastAPI:
@@ -275,7 +286,9 @@ def app_from_environment() -> FastAPI:
 
     from .settings import load_settings
 
-    return create_app(Engine.open(), token=load_settings().bearer_token(),
+    shards = os.environ.get(_SHARDS_ENV)
+    return create_app(Engine.open(shards=int(shards) if shards else None),
+                      token=load_settings().bearer_token(),
                       cors=json.loads(os.environ.get(_CORS_ENV, "[]")))
 
 
@@ -295,5 +308,7 @@ def serve(engine: Engine, host: str, port: int, *, token: str | None = None,
         return
     os.environ["GANWEN_CORPUS"] = str(engine.corpus)
     os.environ[_CORS_ENV] = json.dumps(list(cors))
+    if engine.shards is not None:
+        os.environ[_SHARDS_ENV] = str(engine.shards)
     uvicorn.run("bot.http_api:app_from_environment", factory=True, workers=workers, host=host,
                 port=port, access_log=access_log)

@@ -71,6 +71,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "doc_adding": "正在添加“{name}”并更新索引……",
         "doc_added": "已添加“{name}”:{articles}篇文章,{passages}个段落。",
         "doc_example": "可以这样问:{q}",
+        "partial": "部分索引分片暂时没有响应,以上来自其余分片,可能不完整。",
     },
     "traditional": {
         "start": "你好!我是贛問,回答江西區域經濟新聞中的數字問題,答案均引自原文並註明出處。",
@@ -99,6 +100,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "doc_adding": "正在添加“{name}”並更新索引……",
         "doc_added": "已添加“{name}”:{articles}篇文章,{passages}個段落。",
         "doc_example": "可以這樣問:{q}",
+        "partial": "部分索引分片暫時沒有響應,以上來自其餘分片,可能不完整。",
     },
 }
 
@@ -203,12 +205,16 @@ def answer_messages(response: Response, page: int = 0) -> list[str]:
                       + esc(labels(response)["page"].format(n=page + 1, total=pages(response))))
     quoted: set[str] = set()
     blocks += [_passage_block(first + i + 1, rp, response, quoted) for i, rp in enumerate(shown)]
+    if response.partial and page == 0:  # a shard of a sharded index was restarting: say so
+        blocks.append("<i>" + esc(labels(response)["partial"]) + "</i>")
     return _pack([b for b in blocks if b])
 
 
 def no_answer_message(response: Response, examples: Sequence[str]) -> str:
     lines = [esc(labels(response)["no_answer"])]
     lines += [f"• <code>{esc(e)}</code>" for e in examples]
+    if response.partial:
+        lines.append("<i>" + esc(labels(response)["partial"]) + "</i>")
     return "\n".join(lines)
 
 

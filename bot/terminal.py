@@ -30,11 +30,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "simplified": {"no_answer": "没有找到答案", "related": "相关段落:",
                    "no_exact": "没有确切的答案,以下段落最接近:", "understood": "按“{q}”理解",
                    "start": "赣问:{articles}篇文章,{passages}个段落。按Ctrl-D退出。",
-                   "too_long": "问题太长了({n}个字),请控制在{max}个字以内。"},
+                   "too_long": "问题太长了({n}个字),请控制在{max}个字以内。",
+                   "partial": "部分索引分片暂时没有响应,以上来自其余分片,可能不完整。"},
     "traditional": {"no_answer": "沒有找到答案", "related": "相關段落:",
                     "no_exact": "沒有確切的答案,以下段落最接近:", "understood": "按“{q}”理解",
                     "start": "贛問:{articles}篇文章,{passages}個段落。按Ctrl-D退出。",
-                    "too_long": "問題太長了({n}個字),請控制在{max}個字以內。"},
+                    "too_long": "問題太長了({n}個字),請控制在{max}個字以內。",
+                    "partial": "部分索引分片暫時沒有響應,以上來自其餘分片,可能不完整。"},
 }
 
 BOLD, DIM, MARK, RESET = "\033[1m", "\033[2m", "\033[1;33m", "\033[0m"
@@ -105,6 +107,8 @@ def render(response: Response, *, color: bool = False, more: int = 2,
             lines += ["", texts["related"]]
         for n, (rp, quote) in enumerate(rest, 1):
             lines += _passage(n, rp, quote, response.script, style, verbose)
+    if response.partial:  # a shard of a sharded index was restarting: say so
+        lines += ["", style(texts["partial"], DIM)]
     return "\n".join(lines)
 
 

@@ -23,7 +23,10 @@ order of their largest possible contribution; once the terms left could not lift
 that none of the taken terms matched past the current k-th score, those terms' long postings
 are only looked up for the passages already found. The result is the exact top k. An index of
 COMPILED_FROM documents or more is queried by the numba kernel of :mod:`retrieval.bm25_kernel`
-instead (numba is a dependency; it is imported only then).
+instead (numba is a dependency; it is imported only then). Both sum float32 weights in an order
+of their own; the k best and a few more are then scored again in float64, term by term in the
+question's order, so a passage's score is the same bits in any index holding its weights (a
+shard weighed with the whole's statistics scores as the whole, :mod:`retrieval.sharded`).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ B = 0.75
 # 0.78 ms), 2.5× at 10,000; below, a query's saving does not pay back numba's import at start.
 COMPILED_FROM = 20_000
 EPSILON = 0.0  # rank-bm25's epsilon: negative IDF becomes 0
+EXACT_EXTRA = 8  # candidates beyond k scored exactly: near-ties at the k-th place stay in
 
 
 def robertson_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
@@ -144,14 +148,14 @@ class Bm25:
         np.cumsum(df, out=indptr[1:])
         return indptr
 
-    def save(self, folder: Path) -> None:
-        for name in ("data", "indices", "indptr", "upper"):
-            save_array(folder, f"bm25.{name}", getattr(self, name))
-        save_array(folder, "bm25.idf", self.idf_array)
+    def save(self, folder: Path, name: str = "bm25") -> None:
+        for part in ("data", "indices", "indptr", "upper"):
+            save_array(folder, f"{name}.{part}", getattr(self, part))
+        save_array(folder, f"{name}.idf", self.idf_array)
 
     @classmethod
-    def open(cls, folder: Path, n_docs: int) -> Bm25:
-        data, indices, indptr, upper, idf = (open_array(folder, f"bm25.{n}")
+    def open(cls, folder: Path, n_docs: int, name: str = "bm25") -> Bm25:
+        data, indices, indptr, upper, idf = (open_array(folder, f"{name}.{n}")
                                              for n in ("data", "indices", "indptr", "upper", "idf"))
         return cls(data, indices, indptr, n_docs, upper, idf)
 
@@ -174,13 +178,38 @@ class Bm25:
         for i, t in enumerate(terms):
             if t is not None:
                 counts[t] = counts.get(t, 0.0) + (weights[i] if weights is not None else 1.0)
+        # A term in most passages weighs nothing; one a part of the corpus (a shard) does not
+        # hold has no postings here.
         weighted = [(t, n) for t, n in counts.items()
-                    if self.idf_array[t] > 0]  # a term in most passages weighs nothing
+                    if self.idf_array[t] > 0 and self.indptr[t + 1] > self.indptr[t]]
         if not weighted or k <= 0:
             return []
+        # A few more than k, scored again exactly: the kernels sum float32 weights in an order
+        # of their own, and two sums of the same weights can differ in the last bit.
         if self.n_docs >= COMPILED_FROM:
             return self._compiled_top(weighted, k)
-        return self._maxscore(weighted, k)
+        found = self._maxscore(list(weighted), k + EXACT_EXTRA)
+        return self._exact(weighted, [doc for doc, _ in found], k)
+
+    def _exact(self, weighted: list[tuple[int, float]], docs: list[int], k: int
+               ) -> list[tuple[int, float]]:
+        """The k best of ``docs`` by their scores summed in float64, term by term in the
+        query's order: every float32 weight is exact in float64, so a passage scores the same
+        bits in any index whose weights are its (a shard's weighed with the whole's
+        statistics, :mod:`retrieval.shards`) and ties are real ties."""
+        if not docs:
+            return []
+        candidates = np.asarray(docs, dtype=np.int32)
+        scores = np.zeros(len(candidates), dtype=np.float64)
+        for term, times in weighted:
+            column, weights = self._column(term)
+            if not len(column):
+                continue
+            at = np.minimum(np.searchsorted(column, candidates), len(column) - 1)
+            hit = column[at] == candidates
+            scores[hit] += weights[at[hit]].astype(np.float64) * times
+        order = np.lexsort((candidates, -scores))[:k]
+        return [(int(candidates[i]), float(scores[i])) for i in order if scores[i] > 0]
 
     def _scratch_array(self, name: str, dtype: type) -> np.ndarray:
         """This thread's scratch array ``name`` (zeros, one item per document), made on first
@@ -194,10 +223,14 @@ class Bm25:
     def _compiled_top(self, weighted: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         from . import bm25_kernel  # imports numba (~0.3 s): only for an index this large
 
-        docs, scores = bm25_kernel.top_k(
-            self.data, self.indices, self.indptr, np.array([t for t, _ in weighted], np.int64),
+        terms = np.array([t for t, _ in weighted], np.int64)
+        docs, _ = bm25_kernel.top_k(
+            self.data, self.indices, self.indptr, terms,
             np.array([n for _, n in weighted], np.float32), self._scratch_array("acc", np.float32),
-            self._scratch_array("touched", np.int64), k, self.upper)
+            self._scratch_array("touched", np.int64), k + EXACT_EXTRA, self.upper)
+        docs = np.asarray(docs, dtype=np.int64)
+        scores = bm25_kernel.exact(self.data, self.indices, self.indptr, terms,
+                                   np.array([n for _, n in weighted], np.float64), docs)
         order = np.lexsort((docs, -scores))[:k]
         return [(int(docs[i]), float(scores[i])) for i in order if scores[i] > 0]
 

@@ -22,6 +22,7 @@ from .index import Index, Notice, open_index
 from .models import Answer, Conversation, RankedPassage, Response, Turn
 from .question import Comparison, Question, analyse, searchable, validate
 from .resources import Resources, load_resources
+from .sharded import ShardedIndex, open_shards, watching
 from .tokenize import places, tokens
 
 TOP_K = 5  # passages returned with an answer: the best and the next ones
@@ -63,25 +64,39 @@ class _Ranked:
 
 
 class Engine:
-    def __init__(self, index: Index, res: Resources, corpus: Path):
+    def __init__(self, index: Index | ShardedIndex, res: Resources, corpus: Path,
+                 shards: int | None = None, ray: str | None = None):
         self.index = index
         self.res = res
         self.corpus = corpus
+        self.shards, self.ray = shards, ray  # how the index is kept: to open it again alike
         self._max_idf = index.max_idf
 
     @classmethod
     def open(
         cls, corpus: Path | None = None, *, notice: Notice = _stderr, rebuild: bool = False,
         add: Sequence[Path] = (), check_files: bool | None = None, verify: bool | None = None,
+        shards: int | None = None, ray: str | None = None,
     ) -> Engine:
+        """The engine of ``corpus``'s index, updated first; with ``shards``, of the corpus in
+        that many shards (:mod:`retrieval.sharded`), built and served by the Ray cluster at
+        ``ray`` when one is named (:mod:`retrieval.ray_shards`), else in this machine's
+        processes."""
         folder = corpus or default_corpus()
         res = load_resources()
-        index = open_index(folder, res, notice, rebuild=rebuild, add=add, check_files=check_files,
-                           verify=verify)
-        return cls(index, res, folder)
+        if shards is None:
+            index: Index | ShardedIndex = open_index(
+                folder, res, notice, rebuild=rebuild, add=add, check_files=check_files,
+                verify=verify)
+        else:
+            index = open_shards(folder, shards, res, notice, rebuild=rebuild, add=add, ray=ray)
+        return cls(index, res, folder, shards, ray)
 
     def reload(self, notice: Notice = _stderr) -> Engine:
         """The corpus folder indexed again, every file checked (the bot's /reload)."""
+        if self.shards is not None:
+            return Engine(open_shards(self.corpus, self.shards, self.res, notice, ray=self.ray),
+                          self.res, self.corpus, self.shards, self.ray)
         return Engine(open_index(self.corpus, self.res, notice, check_files=True), self.res,
                       self.corpus)
 
@@ -216,6 +231,11 @@ class Engine:
             ) -> Response:
         """The answer to ``question``; ``context``, the ``Response.context`` of the
         conversation's previous question, for a follow-up (那萍乡呢) to be read against."""
+        with watching() as missing:  # shards of a sharded index that did not answer
+            response = self._ask(question, k, context)
+        return response.model_copy(update={"partial": True}) if missing else response
+
+    def _ask(self, question: str, k: int, context: Conversation | None) -> Response:
         r = self._ranked(question, context)
         answer, passages = self._answer(r.q, r.passages, r.confident)
         reason = None if answer is not None else r.reason
@@ -235,16 +255,18 @@ class Engine:
         """One response per top passage, each with the best figure of that passage alone: a
         list of alternatives, as Telegram's inline results show. Empty when ``ask`` would not
         answer."""
-        r = self._ranked(question)
-        idf = self.index.idf
-        if self._answer(r.q, r.passages, r.confident)[0] is None:
-            return []
-        return [
-            self._respond(r.script, Response(
-                question=r.question, script=r.script, answer=answer_mod.choose(r.q, [rp], idf),
-                passages=(rp,)))
-            for rp in r.passages[:n]
-        ]
+        with watching() as missing:
+            r = self._ranked(question)
+            idf = self.index.idf
+            if self._answer(r.q, r.passages, r.confident)[0] is None:
+                return []
+            return [
+                self._respond(r.script, Response(
+                    question=r.question, script=r.script,
+                    answer=answer_mod.choose(r.q, [rp], idf), passages=(rp,),
+                    partial=bool(missing)))
+                for rp in r.passages[:n]
+            ]
 
 
 def to_script(response: Response, res: Resources) -> Response:

@@ -19,6 +19,7 @@ mentions are not stored: they are read from its text when an answer first asks
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -128,6 +129,8 @@ class _Recent(Generic[V]):
 class Index:
     """A published index version, opened through memory maps: nothing is read until asked."""
 
+    _base: Index | None = None  # the index a weighed view (:meth:`weighed`) reads
+
     def __init__(self, folder: Path, res: Resources, verify: bool | None = None):
         """Open ``folder``; raises :class:`checksums.Damaged` if it differs from what was
         written (its contents compared when ``verify``, by default for small indexes).
@@ -184,6 +187,19 @@ class Index:
 
     def __len__(self) -> int:
         return len(self.visible)
+
+    def weighed(self, visible: np.ndarray, bm25: Bm25) -> Index:
+        """This index ranking the rows ``visible`` with the matrix ``bm25`` instead of its own:
+        a shard weighed with the statistics of the whole corpus (:mod:`retrieval.sharded`).
+        Document ids are positions in ``visible``."""
+        view = copy.copy(self)
+        view._base = self  # keeps this index, and its reader mark, open while the view lives
+        view.visible, view.bm25 = visible, bm25
+        view.max_idf = float(bm25.idf_array.max()) if len(bm25.idf_array) else 1.0
+        view._passages = _Recent(CACHED_ITEMS)
+        used = len(np.unique(np.asarray(self.article_index)[np.asarray(visible)]))
+        view.stats = self.stats.model_copy(update={"passages": len(visible), "articles": used})
+        return view
 
     @property
     def files(self) -> list[dict]:
@@ -499,7 +515,7 @@ def _still_current(root: Path) -> Path | None:
 def open_index(
     folder: Path, res: Resources | None = None, notice: Notice = lambda _: None, *,
     rebuild: bool = False, add: Sequence[Path] = (), check_files: bool | None = None,
-    verify: bool | None = None, shard: Shard | None = None,
+    verify: bool | None = None, shard: Shard | None = None, workers: int | None = None,
 ) -> Index:
     """The index of ``folder``: the cached one when current and undamaged (``verify``: its
     contents compared with their checksums; by default only for a small index), else updated
@@ -510,7 +526,8 @@ def open_index(
     cached index is current is decided file by file for corpora under QUICK_CHECK_FROM files
     (or with ``check_files``), else by the folders' modification times, so that a process
     serving a large archive starts without a stat per file. Processes sharing the cache folder
-    update one at a time; one that waited finds the corpus indexed by the other.
+    update one at a time; one that waited finds the corpus indexed by the other. ``workers``:
+    the processes that read files (default: one per core).
     """
     corpus_mod.check_folder(folder)  # a clear error for a missing folder before anything else
     root = index_root(folder, shard)
@@ -538,7 +555,7 @@ def open_index(
                 return latest
             old = latest
         return _update(folder, root, old, roots, found, folders, unreadable, key, res, notice,
-                       empty_ok=shard is not None)
+                       empty_ok=shard is not None, workers=workers)
 
 
 def _roots(folder: Path, old: Index | None, add: Sequence[Path]) -> list[str]:
@@ -556,7 +573,8 @@ def _key(found: dict[str, corpus_mod.FileInfo]) -> str:
 
 def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
             found: dict[str, corpus_mod.FileInfo], folders: dict[str, int], unreadable: list[str],
-            key: str, res: Resources, notice: Notice, empty_ok: bool = False) -> Index:
+            key: str, res: Resources, notice: Notice, empty_ok: bool = False,
+            workers: int | None = None) -> Index:
     """Read the new and changed files, write a version with the unchanged files' rows kept,
     and publish it (under the update lock); ``empty_ok``: a version may hold no passage."""
     known = {f["path"]: f for f in old.files} if old else {}
@@ -571,7 +589,8 @@ def _update(folder: Path, root: Path, old: Index | None, roots: list[str],
     from .ingest import read_files
 
     paths = [Path(found[k].path) for k in todo]
-    results = read_files([(p.parent, p, k) for p, k in zip(paths, todo, strict=True)], res)
+    results = read_files([(p.parent, p, k) for p, k in zip(paths, todo, strict=True)], res,
+                         workers)
     cols, failed = _add_results(
         _kept_columns(old, unchanged) if old is not None else _empty_columns(), results)
     # A file read with an error is never unchanged (see _same): it is read again each time,

@@ -387,16 +387,17 @@ def _size(path: Path) -> int:
         return 0
 
 
-def read_files(jobs: Sequence[Job], res: Resources) -> Iterator[FileResult]:
-    """Every file (root, path, key) taken apart, streamed: in worker processes when there is
-    much text; files in the order of ``jobs``, those of SPLIT_FROM_BYTES or more last, each as
+def read_files(jobs: Sequence[Job], res: Resources, workers: int | None = None
+               ) -> Iterator[FileResult]:
+    """Every file (root, path, key) taken apart, streamed: in ``workers`` processes (default:
+    one per core) when there is much text; files in the order of ``jobs``, those of SPLIT_FROM_BYTES or more last, each as
     several results (see :class:`FileResult`)."""
     sizes = [_size(path) for _, path, _ in jobs]
     total = sum(sizes)
     _ = res.tokenizer  # indexing: jieba's in-memory table, much faster per character
     small = [job for job, size in zip(jobs, sizes, strict=True) if size < SPLIT_FROM_BYTES]
     large = [job for job, size in zip(jobs, sizes, strict=True) if size >= SPLIT_FROM_BYTES]
-    workers = os.cpu_count() or 1
+    workers = workers or os.cpu_count() or 1
     parallel = total >= PARALLEL_FROM_BYTES and workers >= 2
     articles = passages = 0
     with contextlib.ExitStack() as stack:

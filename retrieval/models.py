@@ -216,6 +216,8 @@ class Response(_Frozen):
     # A follow-up: the whole question it was read as, in the question's script
     # (那萍乡呢 → 萍乡今年开工改造了几个老旧小区). None for a question that stands alone.
     interpreted: str | None = None
+    # Some shards of a sharded index did not answer in time: the passages are the others' only.
+    partial: bool = False
     context: Conversation = Conversation()  # to pass with the conversation's next question
 
     def to_json_dict(self) -> dict:
@@ -243,6 +245,7 @@ class Response(_Frozen):
                 for rp in self.passages
             ],
             "reason": self.reason,
+            "partial": self.partial,
         }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -57,9 +58,24 @@ def shared_visible(shards: Sequence[Index]) -> list[np.ndarray]:
             for a, b in zip(starts, starts[1:], strict=False)]
 
 
-def corpus_wide(shards: Sequence[Index], visible: Sequence[np.ndarray]) -> list[CorpusWide]:
-    """The whole's statistics over the rows each shard ranks (``visible``), as each shard sees
-    them: document frequencies by its own term ids."""
+@dataclass(frozen=True)
+class Whole:
+    """The statistics of a corpus kept in shards: its passages, their total length in tokens,
+    and each term's document frequency."""
+
+    n_docs: int
+    total_length: int
+    df: dict[str, int]
+
+    def seen_by(self, index: Index) -> CorpusWide:
+        """The statistics as ``index`` weighs with them: document frequencies by its term ids."""
+        return CorpusWide(self.n_docs, self.total_length,
+                          np.fromiter((self.df.get(t, 0) for t in index.vocab), np.int64,
+                                      count=len(index.vocab)))
+
+
+def whole_of(shards: Sequence[Index], visible: Sequence[np.ndarray]) -> Whole:
+    """The whole's statistics over the rows each shard ranks (``visible``)."""
     df: Counter[str] = Counter()
     n_docs = total = 0
     for index, rows in zip(shards, visible, strict=True):
@@ -69,9 +85,13 @@ def corpus_wide(shards: Sequence[Index], visible: Sequence[np.ndarray]) -> list[
         df.update({index.vocab[int(t)]: int(counts[t]) for t in np.flatnonzero(counts)})
         n_docs += len(rows)
         total += int(docs.lengths().sum())
-    return [CorpusWide(n_docs, total, np.fromiter((df[t] for t in index.vocab), np.int64,
-                                                  count=len(index.vocab)))
-            for index in shards]
+    return Whole(n_docs, total, dict(df))
+
+
+def corpus_wide(shards: Sequence[Index], visible: Sequence[np.ndarray]) -> list[CorpusWide]:
+    """The whole's statistics as each shard sees them."""
+    whole = whole_of(shards, visible)
+    return [whole.seen_by(index) for index in shards]
 
 
 def weighed(index: Index, rows: np.ndarray, whole: CorpusWide) -> Bm25:

@@ -59,9 +59,9 @@ def reads(monkeypatch):
     calls: list[list[str]] = []
     real = ingest.read_files
 
-    def read_files(jobs, res):
+    def read_files(jobs, res, workers=None):
         calls.append(sorted(key for _, _, key in jobs))
-        return real(jobs, res)
+        return real(jobs, res, workers)
 
     monkeypatch.setattr(ingest, "read_files", read_files)  # index imports it when updating
     return calls
