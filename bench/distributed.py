@@ -27,8 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.sharded import ONE_MACHINE_RAY  # imports no Ray
+
 HERE = Path(__file__).resolve().parent
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+LOOPBACK = {**ONE_MACHINE_RAY, "RAY_USAGE_STATS_ENABLED": "0"}
 os.environ.update(LOOPBACK)  # read once, when Ray is imported: a cluster on 127.0.0.1 alone
 K = 10
 TIMEOUT_S = 600

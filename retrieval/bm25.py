@@ -202,12 +202,7 @@ class Bm25:
         candidates = np.asarray(docs, dtype=np.int32)
         scores = np.zeros(len(candidates), dtype=np.float64)
         for term, times in weighted:
-            column, weights = self._column(term)
-            if not len(column):
-                continue
-            at = np.minimum(np.searchsorted(column, candidates), len(column) - 1)
-            hit = column[at] == candidates
-            scores[hit] += weights[at[hit]].astype(np.float64) * times
+            self._add_weights(scores, candidates, term, times)
         order = np.lexsort((candidates, -scores))[:k]
         return [(int(candidates[i]), float(scores[i])) for i in order if scores[i] > 0]
 
@@ -255,15 +250,22 @@ class Bm25:
         scores = acc[candidates].astype(np.float64)
         acc[candidates] = 0.0
         for term, times in weighted[taken:]:
-            docs, weights = self._column(term)
-            at = np.minimum(np.searchsorted(docs, candidates), len(docs) - 1)
-            hit = docs[at] == candidates
-            scores[hit] += weights[at[hit]] * times
+            self._add_weights(scores, candidates, term, times)
         if len(candidates) > k:
             best = np.argpartition(-scores, k - 1)[:k]
             candidates, scores = candidates[best], scores[best]
         order = np.lexsort((candidates, -scores))
         return [(int(candidates[i]), float(scores[i])) for i in order if scores[i] > 0]
+
+    def _add_weights(self, scores: np.ndarray, candidates: np.ndarray, term: int,
+                     times: float) -> None:
+        """Add ``term``'s weight in each of ``candidates`` (if it holds the term) to ``scores``."""
+        docs, weights = self._column(term)
+        if not len(docs):
+            return
+        at = np.minimum(np.searchsorted(docs, candidates), len(docs) - 1)
+        hit = docs[at] == candidates
+        scores[hit] += weights[at[hit]].astype(np.float64) * times
 
     def _column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         start, end = self.indptr[term], self.indptr[term + 1]

@@ -197,9 +197,13 @@ class Index:
         view.visible, view.bm25 = visible, bm25
         view.max_idf = float(bm25.idf_array.max()) if len(bm25.idf_array) else 1.0
         view._passages = _Recent(CACHED_ITEMS)
-        used = len(np.unique(np.asarray(self.article_index)[np.asarray(visible)]))
-        view.stats = self.stats.model_copy(update={"passages": len(visible), "articles": used})
+        view.stats = self.stats.model_copy(update={"passages": len(visible),
+                                                   "articles": self.articles_of(visible)})
         return view
+
+    def articles_of(self, rows: np.ndarray) -> int:
+        """The number of articles ``rows`` (passage rows) come from."""
+        return len(np.unique(np.asarray(self.article_index)[np.asarray(rows)]))
 
     @property
     def files(self) -> list[dict]:
@@ -533,7 +537,7 @@ def open_index(
     root = index_root(folder, shard)
     res = res or load_resources()
     old = None if rebuild else _open_current(root, res, notice, verify)
-    roots = _roots(folder, old, add)
+    roots = indexed_roots(folder, old.manifest["roots"] if old else [], add)
     quick = check_files is False or (check_files is None and old is not None
                                      and old.stats.files >= QUICK_CHECK_FROM)
     if (quick and old is not None and old.manifest["roots"] == roots
@@ -558,9 +562,10 @@ def open_index(
                        empty_ok=shard is not None, workers=workers)
 
 
-def _roots(folder: Path, old: Index | None, add: Sequence[Path]) -> list[str]:
-    """The folders indexed: ``folder``, those added before, then those added now."""
-    roots = [str(folder.resolve())] + [r for r in (old.manifest["roots"][1:] if old else [])]
+def indexed_roots(folder: Path, old_roots: Sequence[str], add: Sequence[Path]) -> list[str]:
+    """The folders indexed: ``folder``, those added before (``old_roots``, as the last version
+    recorded them), then those added now."""
+    roots = [str(folder.resolve())] + list(old_roots[1:])
     return roots + [str(Path(a).resolve()) for a in add if str(Path(a).resolve()) not in roots]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import ray
 from ray.exceptions import RayError
@@ -36,6 +37,7 @@ from .sharded import (
 )
 
 NAMESPACE = "ganwen"
+T = TypeVar("T")
 
 
 def connect(address: str) -> None:
@@ -71,13 +73,13 @@ class ShardActor:
         return os.getpid()
 
 
-class _Asked:
-    """A search sent to a shard's actor."""
+class _Asked(Generic[T]):
+    """A call sent to a shard's actor."""
 
     def __init__(self, ref: ray.ObjectRef):
         self.ref = ref
 
-    def result(self, timeout: float) -> list[Hit]:
+    def result(self, timeout: float) -> T:
         try:
             return ray.get(self.ref, timeout=timeout)
         except RayError as exc:  # timed out, or the actor died while answering
@@ -89,14 +91,12 @@ class RemoteShard:
         self.actor = actor
         self.wait = wait
 
-    def search(self, query: list[str], k: int, weights: list[float] | None) -> _Asked:
+    def search(self, query: list[str], k: int, weights: list[float] | None
+               ) -> _Asked[list[Hit]]:
         return _Asked(self.actor.search.remote(query, k, weights))
 
     def fetch(self, docs: list[int]) -> list[Read]:
-        try:
-            return ray.get(self.actor.fetch.remote(docs), timeout=self.wait)
-        except RayError as exc:
-            raise ShardUnavailable(str(exc)) from None
+        return _Asked[list[Read]](self.actor.fetch.remote(docs)).result(self.wait)
 
 
 def actor_name(folder: Path, i: int) -> str:

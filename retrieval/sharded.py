@@ -54,6 +54,7 @@ from .index import (
     _scan,
     code_version,
     index_root,
+    indexed_roots,
     open_index,
     shard_of,
 )
@@ -123,6 +124,9 @@ class ClusterError(Exception):
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+# Keeps a Ray cluster of one machine, and the processes joining it, on 127.0.0.1 (read by Ray
+# once, when it is imported).
+ONE_MACHINE_RAY = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 CONNECT_TIMEOUT = 5.0
 
 
@@ -144,7 +148,8 @@ def reachable(address: str) -> None:
         raise ClusterError(f"cannot reach the Ray cluster at {address}: "
                            f"{exc.strerror or exc}") from None
     if host in LOOPBACK_HOSTS:
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        for name, value in ONE_MACHINE_RAY.items():
+            os.environ.setdefault(name, value)
 
 
 class ShardUnavailable(Exception):
@@ -372,25 +377,23 @@ def stale_shards(folder: Path, shards: int, add: Sequence[Path] = ()) -> list[in
     """The shards whose files changed since they were indexed (or never were): one scan of the
     corpus, each shard's key compared with its published version's."""
     old_roots: list[str] = []
-    cached: list[dict | None] = []
+    cached: list[dict] = []  # each shard's published manifest, {} if none can be read
     for i in range(shards):
-        manifest = None
+        manifest = {}
         with contextlib.suppress(OSError, ValueError, KeyError):
             version = versions.current_version(index_root(folder, (i, shards)))
             if version is not None:
                 manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
                 old_roots = old_roots or manifest["roots"]
         cached.append(manifest)
-    roots = [str(folder.resolve())] + old_roots[1:]
-    roots += [str(Path(a).resolve()) for a in add if str(Path(a).resolve()) not in roots]
+    roots = indexed_roots(folder, old_roots, add)
     found, _, _ = _scan([Path(r) for r in roots])
     by_shard: list[dict] = [{} for _ in range(shards)]
     for key, info in found.items():
         by_shard[shard_of(key, shards)][key] = info
-    return [i for i in range(shards)
-            if cached[i] is None or cached[i].get("format") != FORMAT  # type: ignore[union-attr]
-            or cached[i]["key"] != _key(by_shard[i])  # type: ignore[index]
-            or cached[i]["roots"] != roots]  # type: ignore[index]
+    return [i for i, manifest in enumerate(cached)
+            if manifest.get("format") != FORMAT or manifest.get("key") != _key(by_shard[i])
+            or manifest.get("roots") != roots]
 
 
 def open_sharded(
@@ -410,9 +413,10 @@ def open_sharded(
         notice(f"正在索引{len(todo)}个分片(共{shards}个)")
         each = workers or max(1, (os.cpu_count() or 1) // min(len(todo), os.cpu_count() or 1))
         run([(str(folder), i, shards, rebuild, tuple(str(a) for a in add), each) for i in todo])
-    # Every shard opened here: current now, so this reads their manifests (or, if one changed
-    # meanwhile, brings it up to date in this process).
-    indexes = [open_index(folder, res, notice, add=add, check_files=True, shard=(i, shards))
+    # Every shard opened here: current now (the scan above checked every file), so this reads
+    # their manifests and the folders' times only (or, if a folder changed meanwhile, brings
+    # its shard up to date in this process).
+    indexes = [open_index(folder, res, notice, add=add, check_files=False, shard=(i, shards))
                for i in range(shards)]
     root = set_root(folder, shards)
     current = _current_set(root, indexes, notice)
@@ -472,8 +476,7 @@ def _write_set(folder: Path, indexes: Sequence[Index]) -> None:
     save_array(folder, "idf", robertson_idf(df, whole.n_docs))
     stats = CorpusStats(
         files=sum(ix.stats.files for ix in indexes),
-        articles=sum(len(np.unique(np.asarray(ix.article_index)[np.asarray(rows)]))
-                     for ix, rows in zip(indexes, visible, strict=True)),
+        articles=sum(ix.articles_of(rows) for ix, rows in zip(indexes, visible, strict=True)),
         passages=whole.n_docs, replaced_bytes=sum(ix.stats.replaced_bytes for ix in indexes),
         skipped_files=tuple(f for ix in indexes for f in ix.stats.skipped_files),
         indexed_at=max(ix.stats.indexed_at for ix in indexes))

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.sharded import ONE_MACHINE_RAY  # imports no Ray
+
 # One machine's cluster kept on 127.0.0.1: without this Ray swaps a loopback node address for
 # the machine's own and listens on every interface. Read once, when Ray is imported.
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+LOOPBACK = {**ONE_MACHINE_RAY, "RAY_USAGE_STATS_ENABLED": "0"}
 os.environ.update(LOOPBACK)
 ray = pytest.importorskip("ray", reason='Ray is not installed: pip install ".[distributed]"')
 
