@@ -115,3 +115,32 @@ def test_the_page_says_what_is_wrong_in_chinese(browser, page):
         lambda b: b.find_element(By.ID, "error").text or None)
     assert error.startswith("问题太长了(501个字)")
     assert not browser.find_element(By.ID, "result").is_displayed()
+
+
+def test_the_page_says_an_answer_lacks_a_shard(browser, tmp_path):
+    """A sharded index whose shard does not answer: the answer from the others, and a line
+    saying so in the question's script; none when every shard answers."""
+    from retrieval.engine import Engine
+    from retrieval.sharded import ShardedIndex
+    from tests.helpers import SEEDS
+    from tests.test_sharded import SHARDS, _Silent
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    whole = Engine.open(corpus, notice=lambda _: None, shards=SHARDS)
+    full = whole.ask("南康2020年投资完成多少")
+    index = whole.index
+    holder = index.shard_of_doc(next(d for d, _ in index.top(["南康", "投资"], 20)
+                                     if index.passage(d).id == full.answer.passage_id))
+    shards = [s if i == holder else _Silent() for i, s in enumerate(index.shards)]
+    less = Engine(ShardedIndex(index.folder, shards, whole.res), whole.res, corpus)
+    with served(less) as url:
+        browser.get(url + "/")
+        text = ask(browser, "南康2020年投資完成多少")
+        assert text("answer") == "509.69億元"
+        assert text("partial").startswith("部分索引分片暫時沒有響應")
+        screenshot(browser, tmp_path, "partial")
+    with served(whole) as url:
+        browser.get(url + "/")
+        text = ask(browser, "南康2020年投资完成多少")
+        assert text("answer") == "509.69亿元" and not text("partial")
